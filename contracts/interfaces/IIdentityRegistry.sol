@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title IIdentityRegistry
+/// @notice Who is who in MedChain: accredited organisations (with their operator accounts) and
+///         pseudonymous patients (random ids, controller accounts, guardians, key recovery).
+///         No personal data: organisations are public and carry only a profile hash; patients carry a
+///         random id and a uniqueness commitment (an HMAC only registrars can compute).
+interface IIdentityRegistry {
+    // ------------------------------------------------------------------ types
+
+    /// @notice Kinds of organisation. A registrar accredits only the kinds ADMIN gave it.
+    enum OrgKind {
+        None,
+        Provider,
+        Pharmacy,
+        Manufacturer,
+        Distributor,
+        Lab,
+        Insurer,
+        Sponsor,
+        Regulator
+    }
+
+    /// @notice Lifecycle of an organisation. Revoked is final.
+    enum OrgStatus {
+        None,
+        Active,
+        Suspended,
+        Revoked
+    }
+
+    /// @notice An organisation, packed in one storage slot (its profile hash is a second).
+    /// @param kind What the organisation is.
+    /// @param status Active, Suspended or Revoked.
+    /// @param validUntil End of its licence (accreditation), unix seconds.
+    /// @param capabilities Bitmask of `Capabilities` it holds.
+    /// @param companyPrefix GS1 company prefix (manufacturers), as a number; 0 when none.
+    /// @param prefixLength Number of digits of `companyPrefix` (6..12), 0 when none.
+    struct Organization {
+        OrgKind kind;
+        OrgStatus status;
+        uint64 validUntil;
+        uint32 capabilities;
+        uint40 companyPrefix;
+        uint8 prefixLength;
+    }
+
+    /// @notice A pending recovery of a patient's lost key.
+    struct Recovery {
+        address newController;
+        uint64 executableAt;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice ADMIN set the kinds (bitmask of `1 << OrgKind`) `registrar` may accredit.
+    event RegistrarKindsSet(address indexed registrar, uint16 kinds);
+    /// @notice A registrar accredited a new organisation.
+    event OrganizationRegistered(
+        uint256 indexed orgId,
+        OrgKind indexed kind,
+        address indexed registrar,
+        uint32 capabilities,
+        uint64 validUntil,
+        bytes32 profileHash
+    );
+    /// @notice A registrar changed an organisation's capabilities, licence end or profile.
+    event OrganizationUpdated(uint256 indexed orgId, uint32 capabilities, uint64 validUntil, bytes32 profileHash);
+    /// @notice A registrar recorded a manufacturer's GS1 company prefix.
+    event CompanyPrefixSet(uint256 indexed orgId, uint40 companyPrefix, uint8 prefixLength);
+    /// @notice An organisation's status changed (suspended, reinstated or revoked) by `by`.
+    event OrganizationStatusChanged(uint256 indexed orgId, OrgStatus status, address indexed by, bytes32 reasonHash);
+    /// @notice `account` now acts for `orgId`.
+    event OperatorAdded(uint256 indexed orgId, address indexed account, address indexed by);
+    /// @notice `account` no longer acts for `orgId`.
+    event OperatorRemoved(uint256 indexed orgId, address indexed account, address indexed by);
+    /// @notice `account` published a compressed secp256k1 encryption public key (prefix 0x02/0x03, x).
+    event EncryptionKeySet(address indexed account, bytes1 prefix, bytes32 x);
+    /// @notice A patient identity was created with an attested uniqueness commitment.
+    event PatientRegistered(uint256 indexed patientId, address indexed controller, address indexed registrar);
+    /// @notice A controller account was added to (`enabled`) or removed from a patient.
+    event ControllerSet(uint256 indexed patientId, address indexed account, bool enabled);
+    /// @notice A guardian was set (validUntil > 0) or removed (validUntil = 0).
+    event GuardianSet(uint256 indexed patientId, address indexed guardian, uint64 validUntil);
+    /// @notice A registrar proposed to recover a patient's identity to `newController`.
+    event RecoveryProposed(
+        uint256 indexed patientId,
+        address indexed newController,
+        address indexed registrar,
+        uint64 executableAt
+    );
+    /// @notice A controller or guardian cancelled the pending recovery.
+    event RecoveryCancelled(uint256 indexed patientId, address indexed by);
+    /// @notice The recovery executed: every earlier controller lost its authority.
+    event RecoveryExecuted(uint256 indexed patientId, address indexed newController);
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice `registrar` may not accredit or manage organisations of `kind`.
+    error IdentityKindNotAllowed(address registrar, OrgKind kind);
+    /// @notice `kind` is not a kind of organisation.
+    error IdentityInvalidKind(OrgKind kind);
+    /// @notice No organisation `orgId` exists.
+    error IdentityUnknownOrganization(uint256 orgId);
+    /// @notice The move of `orgId` from `from` to `to` is not allowed (Revoked is final).
+    error IdentityInvalidStatusTransition(uint256 orgId, OrgStatus from, OrgStatus to);
+    /// @notice A licence must end in the future: `validUntil` <= `nowTs`.
+    error IdentityValidUntilInPast(uint64 validUntil, uint256 nowTs);
+    /// @notice A GS1 company prefix has 6 to 12 digits and fits them: got `companyPrefix` of `prefixLength`.
+    error IdentityInvalidCompanyPrefix(uint40 companyPrefix, uint8 prefixLength);
+    /// @notice A company prefix is recorded only for manufacturers: `orgId` is `kind`.
+    error IdentityNotManufacturer(uint256 orgId, OrgKind kind);
+    /// @notice `account` already belongs to an organisation or a patient (one identity per account).
+    error IdentityAccountAlreadyBound(address account);
+    /// @notice The zero address cannot hold an identity.
+    error IdentityZeroAddress();
+    /// @notice `account` is not an operator of `orgId`.
+    error IdentityNotOperator(address account, uint256 orgId);
+    /// @notice `caller` may not change the status of `orgId` (not its kind's registrar, nor a regulator).
+    error IdentityUnauthorized(address caller, uint256 orgId);
+    /// @notice An encryption key is a compressed secp256k1 point: prefix 0x02 or 0x03, got `prefix`.
+    error IdentityInvalidEncryptionKey(bytes1 prefix);
+    /// @notice `account` neither operates for an organisation nor controls a patient.
+    error IdentityUnboundAccount(address account);
+    /// @notice Patient ids are random and non-zero.
+    error IdentityZeroPatientId();
+    /// @notice `patientId` is already registered.
+    error IdentityPatientExists(uint256 patientId);
+    /// @notice `commitment` was already used: one person, one identity.
+    error IdentityCommitmentUsed(bytes32 commitment);
+    /// @notice No patient `patientId` exists.
+    error IdentityUnknownPatient(uint256 patientId);
+    /// @notice The signature's deadline `deadline` passed (now `nowTs`).
+    error IdentityExpiredSignature(uint256 deadline, uint256 nowTs);
+    /// @notice The signature is not `signer`'s over this message.
+    error IdentityInvalidSignature(address signer);
+    /// @notice The attestation's signer `attester` does not hold the REGISTRAR role.
+    error IdentityAttesterNotRegistrar(address attester);
+    /// @notice `account` is not a current controller of `patientId`.
+    error IdentityNotController(address account, uint256 patientId);
+    /// @notice `account` is neither a controller nor a current guardian of `patientId`.
+    error IdentityNotAuthorizedForPatient(address account, uint256 patientId);
+    /// @notice A patient keeps at least one controller: `patientId` would have none.
+    error IdentityLastController(uint256 patientId);
+    /// @notice A guardian cannot be the zero address or one of the patient's own controllers: `guardian`.
+    error IdentityInvalidGuardian(uint256 patientId, address guardian);
+    /// @notice `patientId` has a pending recovery already.
+    error IdentityRecoveryPending(uint256 patientId);
+    /// @notice `patientId` has no pending recovery.
+    error IdentityNoRecoveryPending(uint256 patientId);
+    /// @notice The recovery of `patientId` executes only from `executableAt`.
+    error IdentityRecoveryNotReady(uint256 patientId, uint64 executableAt);
+
+    // ------------------------------------------------------------------ ADMIN
+
+    /// @notice Sets the kinds (bitmask of `1 << OrgKind`) that `registrar` may accredit. ADMIN only.
+    /// @param registrar An account holding the REGISTRAR role.
+    /// @param kinds Bitmask over `OrgKind` (bit 0, None, is ignored).
+    function setRegistrarKinds(address registrar, uint16 kinds) external;
+
+    /// @notice Stops every write except a patient's recovery cancellation and guardian removal. PAUSER.
+    function pause() external;
+
+    /// @notice Resumes writes. ADMIN.
+    function unpause() external;
+
+    // ------------------------------------------------------------------ organisations (registrars)
+
+    /// @notice Accredits a new organisation with its first operator account. REGISTRAR of `kind`.
+    /// @param kind What it is.
+    /// @param capabilities Bitmask of `Capabilities`.
+    /// @param validUntil End of the licence (future).
+    /// @param profileHash Hash of the off-chain public profile (names, GLN, NPI, licence number).
+    /// @param firstOperator The account that acts for it first.
+    /// @return orgId The new organisation's id (sequential, from 1).
+    function registerOrganization(
+        OrgKind kind,
+        uint32 capabilities,
+        uint64 validUntil,
+        bytes32 profileHash,
+        address firstOperator
+    ) external returns (uint256 orgId);
+
+    /// @notice Changes capabilities, licence end and profile hash. REGISTRAR of the organisation's kind.
+    function updateOrganization(uint256 orgId, uint32 capabilities, uint64 validUntil, bytes32 profileHash) external;
+
+    /// @notice Records a manufacturer's GS1 company prefix (GTINs are checked against it).
+    ///         REGISTRAR of Manufacturer.
+    function setCompanyPrefix(uint256 orgId, uint40 companyPrefix, uint8 prefixLength) external;
+
+    /// @notice Suspends an active organisation: it fails every check at once. Its kind's registrar or REGULATOR.
+    function suspendOrganization(uint256 orgId, bytes32 reasonHash) external;
+
+    /// @notice Lifts a suspension. Its kind's registrar or REGULATOR.
+    function reinstateOrganization(uint256 orgId, bytes32 reasonHash) external;
+
+    /// @notice Revokes an organisation for good. Its kind's registrar or REGULATOR.
+    function revokeOrganization(uint256 orgId, bytes32 reasonHash) external;
+
+    // ------------------------------------------------------------------ organisations (operators)
+
+    /// @notice Adds a staff account to `orgId`. An operator of that organisation, or its kind's registrar.
+    function addOperator(uint256 orgId, address account) external;
+
+    /// @notice Removes a staff account from `orgId` (also oneself). An operator of it, or its kind's registrar.
+    function removeOperator(uint256 orgId, address account) external;
+
+    /// @notice Publishes the caller's encryption public key (compressed secp256k1), separate from its
+    ///         signing key. Operators and patient controllers.
+    function setEncryptionKey(bytes1 prefix, bytes32 x) external;
+
+    // ------------------------------------------------------------------ patients
+
+    /// @notice Creates a patient identity. Called by the controller the registrar attested, so the
+    ///         attestation cannot be front-run; the commitment is usable once.
+    /// @param patientId A random, non-zero id.
+    /// @param uniquenessCommitment HMAC-SHA256(registrars' pepper, normalised national id).
+    /// @param deadline End of the attestation's validity.
+    /// @param registrar The attesting registrar (an EOA or an ERC-1271 account).
+    /// @param signature The registrar's EIP-712 `PatientAttestation` signature.
+    function registerPatient(
+        uint256 patientId,
+        bytes32 uniquenessCommitment,
+        uint256 deadline,
+        address registrar,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Adds (`enabled`) or removes a controller account. A controller; consumes a nonce.
+    function setController(uint256 patientId, address account, bool enabled) external;
+
+    /// @notice `setController` by a controller's EIP-712 signature, relayed by anyone.
+    function setControllerWithSig(
+        uint256 patientId,
+        address account,
+        bool enabled,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Replaces the caller's controller key with `newController` (key rotation). Consumes a nonce.
+    function rotateKey(uint256 patientId, address newController) external;
+
+    /// @notice `rotateKey` by the EIP-712 signature of the key being replaced (`signer`).
+    function rotateKeyWithSig(
+        uint256 patientId,
+        address newController,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Sets a guardian until `validUntil`, or removes it (`validUntil` = 0; allowed while paused).
+    ///         A controller; consumes a nonce.
+    function setGuardian(uint256 patientId, address guardian, uint64 validUntil) external;
+
+    /// @notice `setGuardian` by a controller's EIP-712 signature.
+    function setGuardianWithSig(
+        uint256 patientId,
+        address guardian,
+        uint64 validUntil,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice A registrar proposes to recover `patientId` to `newController`; executable after the delay.
+    function proposeRecovery(uint256 patientId, address newController) external;
+
+    /// @notice Cancels the pending recovery. A controller or guardian; works while paused; consumes a nonce.
+    function cancelRecovery(uint256 patientId) external;
+
+    /// @notice `cancelRecovery` by a controller's or guardian's EIP-712 signature.
+    function cancelRecoveryWithSig(
+        uint256 patientId,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Executes a recovery whose delay has passed (anyone): the new controller replaces every
+    ///         earlier one and the nonce is bumped, so signatures made before are dead.
+    function executeRecovery(uint256 patientId) external;
+
+    // ------------------------------------------------------------------ views other contracts use
+
+    /// @notice Whether `orgId` is Active and its licence has not expired.
+    function isActiveOrganization(uint256 orgId) external view returns (bool);
+
+    /// @notice The organisation `account` operates for (0 when none), whatever its status.
+    function organizationOf(address account) external view returns (uint256 orgId);
+
+    /// @notice The active organisation `account` operates for, with its record; orgId 0 when none is active.
+    function activeOrganizationOf(address account) external view returns (uint256 orgId, Organization memory org);
+
+    /// @notice Whether `account` operates for an active organisation holding every bit of `capabilities`.
+    function hasCapability(address account, uint32 capabilities) external view returns (bool);
+
+    /// @notice The patient `account` currently controls (0 when none).
+    function patientOf(address account) external view returns (uint256 patientId);
+
+    /// @notice Whether `account` is a current controller of `patientId`, or a guardian whose term runs.
+    function canActForPatient(address account, uint256 patientId) external view returns (bool);
+
+    // ------------------------------------------------------------------ other views
+
+    /// @notice An organisation's record.
+    function getOrganization(uint256 orgId) external view returns (Organization memory);
+
+    /// @notice An organisation's profile hash.
+    function profileHashOf(uint256 orgId) external view returns (bytes32);
+
+    /// @notice The number of organisations registered so far (ids run from 1 to this).
+    function organizationCount() external view returns (uint256);
+
+    /// @notice The kinds `registrar` may accredit (bitmask of `1 << OrgKind`).
+    function registrarKinds(address registrar) external view returns (uint16);
+
+    /// @notice The compressed encryption public key `account` published (prefix 0 when none).
+    function encryptionKeyOf(address account) external view returns (bytes1 prefix, bytes32 x);
+
+    /// @notice Whether `patientId` exists.
+    function isPatient(uint256 patientId) external view returns (bool);
+
+    /// @notice Whether `account` is a current controller of `patientId`.
+    function isController(address account, uint256 patientId) external view returns (bool);
+
+    /// @notice End of `guardian`'s term for `patientId` (0 when none).
+    function guardianUntil(uint256 patientId, address guardian) external view returns (uint64);
+
+    /// @notice Whether `commitment` was used.
+    function isCommitmentUsed(bytes32 commitment) external view returns (bool);
+
+    /// @notice The next nonce of `patientId` (what the next signature must cover).
+    function nonces(uint256 patientId) external view returns (uint256);
+
+    /// @notice The pending recovery of `patientId` (zero when none).
+    function pendingRecovery(uint256 patientId) external view returns (Recovery memory);
+
+    /// @notice The delay between proposing and executing a recovery.
+    function RECOVERY_DELAY() external view returns (uint64);
+}
