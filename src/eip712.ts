@@ -1,0 +1,65 @@
+/**
+ * EIP-712 typed data of MedChain's signed actions. Every `…WithSig` function has its type here, and the
+ * domain of each contract is `{ name: "MedChain <Contract>", version: "1", chainId, verifyingContract }`.
+ */
+import type { TypedDataDomain, TypedDataField } from "ethers";
+
+export type TypedDataTypes = Record<string, TypedDataField[]>;
+
+/** The EIP-712 domain of a MedChain contract. */
+export function medchainDomain(contract: string, chainId: bigint, verifyingContract: string): TypedDataDomain {
+  return { name: `MedChain ${contract}`, version: "1", chainId, verifyingContract };
+}
+
+/** IdentityRegistry: the registrar's attestation of a new patient identity. */
+export const PatientAttestationTypes: TypedDataTypes = {
+  PatientAttestation: [
+    { name: "commitment", type: "bytes32" },
+    { name: "controller", type: "address" },
+    { name: "patientId", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export const SetControllerTypes: TypedDataTypes = {
+  SetController: [
+    { name: "patientId", type: "uint256" },
+    { name: "account", type: "address" },
+    { name: "enabled", type: "bool" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export const RotateKeyTypes: TypedDataTypes = {
+  RotateKey: [
+    { name: "patientId", type: "uint256" },
+    { name: "newController", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export const SetGuardianTypes: TypedDataTypes = {
+  SetGuardian: [
+    { name: "patientId", type: "uint256" },
+    { name: "guardian", type: "address" },
+    { name: "validUntil", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+export const CancelRecoveryTypes: TypedDataTypes = {
+  CancelRecovery: [
+    { name: "patientId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The canonical `Name(type name,…)` string of a single-struct type set (its EIP-712 type string). */
+export function typeString(types: TypedDataTypes): string {
+  const [name] = Object.keys(types);
+  return `${name}(${types[name].map((f) => `${f.type} ${f.name}`).join(",")})`;
+}

@@ -1,0 +1,17 @@
+/**
+ * Which AccessManager role may call which restricted function, per contract. One table, read by the
+ * Ignition modules (deployment) and the test fixtures, so the two cannot drift. A restricted function
+ * not listed here stays ADMIN-only (the AccessManager's default).
+ */
+import type { RoleName } from "./roles.ts";
+
+export const RESTRICTED_FUNCTIONS = {
+  IdentityRegistry: {
+    registerOrganization: "REGISTRAR",
+    proposeRecovery: "REGISTRAR",
+    pause: "PAUSER",
+    // setRegistrarKinds, unpause: ADMIN (default)
+  },
+} as const satisfies Record<string, Record<string, RoleName>>;
+
+export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;
