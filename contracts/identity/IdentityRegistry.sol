@@ -201,6 +201,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     function registerPatient(
         uint256 patientId,
         bytes32 uniquenessCommitment,
+        address controller,
         uint256 deadline,
         address registrar,
         bytes calldata signature
@@ -210,14 +211,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         if (_usedCommitments[uniquenessCommitment]) revert IdentityCommitmentUsed(uniquenessCommitment);
         if (!_hasRole(Roles.REGISTRAR, registrar)) revert IdentityAttesterNotRegistrar(registrar);
         bytes32 structHash = keccak256(
-            abi.encode(PATIENT_ATTESTATION_TYPEHASH, uniquenessCommitment, msg.sender, patientId, deadline)
+            abi.encode(PATIENT_ATTESTATION_TYPEHASH, uniquenessCommitment, controller, patientId, deadline)
         );
         _checkSignature(registrar, structHash, deadline, signature);
 
         _usedCommitments[uniquenessCommitment] = true;
         _patients[patientId] = Patient({exists: true, epoch: 0, controllerCount: 0, nonce: 0});
-        emit PatientRegistered(patientId, msg.sender, registrar);
-        _bindController(patientId, msg.sender);
+        emit PatientRegistered(patientId, controller, registrar);
+        _bindController(patientId, controller);
     }
 
     /// @inheritdoc IIdentityRegistry

@@ -212,16 +212,20 @@ interface IIdentityRegistry {
 
     // ------------------------------------------------------------------ patients
 
-    /// @notice Creates a patient identity. Called by the controller the registrar attested, so the
-    ///         attestation cannot be front-run; the commitment is usable once.
+    /// @notice Creates a patient identity for the controller the registrar attested. The attestation
+    ///         binds the controller, so only that account can ever hold it (a front-runner can only
+    ///         register it for that same account); anyone may relay it, so the patient needs no ether.
+    ///         The commitment is usable once.
     /// @param patientId A random, non-zero id.
     /// @param uniquenessCommitment HMAC-SHA256(registrars' pepper, normalised national id).
+    /// @param controller The patient's first controller account, as attested.
     /// @param deadline End of the attestation's validity.
     /// @param registrar The attesting registrar (an EOA or an ERC-1271 account).
     /// @param signature The registrar's EIP-712 `PatientAttestation` signature.
     function registerPatient(
         uint256 patientId,
         bytes32 uniquenessCommitment,
+        address controller,
         uint256 deadline,
         address registrar,
         bytes calldata signature

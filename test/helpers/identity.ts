@@ -91,7 +91,7 @@ export async function deployIdentity(ethers: Ethers) {
     const commitmentHash = randomHash();
     const deadline = (await now(ethers)) + HOUR;
     const sig = await attest(controller.address, patientId, commitmentHash, deadline);
-    await identity.connect(controller).registerPatient(patientId, commitmentHash, deadline, registrar, sig);
+    await identity.registerPatient(patientId, commitmentHash, controller, deadline, registrar, sig);
     return patientId;
   }
 

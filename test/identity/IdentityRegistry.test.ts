@@ -313,13 +313,16 @@ describe("IdentityRegistry", function () {
   });
 
   describe("registerPatient", function () {
-    it("creates a patient from a registrar's attestation and emits PatientRegistered", async function () {
+    it("creates a patient from a registrar's attestation relayed by anyone, and emits PatientRegistered", async function () {
       const { identity, registrar, attest, others } = await networkHelpers.loadFixture(identityFixture);
       const patientId = randomId();
       const commitment = randomHash();
       const deadline = (await now(ethers)) + HOUR;
       const sig = await attest(others[0].address, patientId, commitment, deadline);
-      const tx = identity.connect(others[0]).registerPatient(patientId, commitment, deadline, registrar, sig);
+      // relayed by a stranger: the patient's controller needs no ether
+      const tx = identity
+        .connect(others[3])
+        .registerPatient(patientId, commitment, others[0], deadline, registrar, sig);
       await expect(tx).to.emit(identity, "PatientRegistered").withArgs(patientId, others[0].address, registrar.address);
       await expect(tx).to.emit(identity, "ControllerSet").withArgs(patientId, others[0].address, true);
       expect(await identity.isPatient(patientId)).to.equal(true);
@@ -328,14 +331,14 @@ describe("IdentityRegistry", function () {
       expect(await identity.canActForPatient(others[0].address, patientId)).to.equal(true);
     });
 
-    it("refuses an attestation used by another account (no front-running)", async function () {
+    it("refuses an attestation used by another account (no front-running): it binds the attested controller", async function () {
       const { identity, registrar, attest, others } = await networkHelpers.loadFixture(identityFixture);
       const [victim, thief] = others;
       const patientId = randomId();
       const commitment = randomHash();
       const deadline = (await now(ethers)) + HOUR;
       const sig = await attest(victim.address, patientId, commitment, deadline);
-      await expect(identity.connect(thief).registerPatient(patientId, commitment, deadline, registrar, sig))
+      await expect(identity.connect(thief).registerPatient(patientId, commitment, thief, deadline, registrar, sig))
         .to.be.revertedWithCustomError(identity, "IdentityInvalidSignature")
         .withArgs(registrar.address);
     });
@@ -351,7 +354,9 @@ describe("IdentityRegistry", function () {
       const patientId = randomId();
       const deadline = (await now(ethers)) + HOUR;
       const sig = await attest(others[1].address, patientId, commitment, deadline);
-      await expect(identity.connect(others[1]).registerPatient(patientId, commitment, deadline, registrar, sig))
+      await expect(
+        identity.connect(others[1]).registerPatient(patientId, commitment, others[1], deadline, registrar, sig),
+      )
         .to.be.revertedWithCustomError(identity, "IdentityCommitmentUsed")
         .withArgs(commitment);
     });
@@ -361,18 +366,22 @@ describe("IdentityRegistry", function () {
       const deadline = (await now(ethers)) + HOUR;
       const commitment = randomHash();
       const sig = await attest(others[6].address, patientId, commitment, deadline);
-      await expect(identity.connect(others[6]).registerPatient(patientId, commitment, deadline, registrar, sig))
+      await expect(
+        identity.connect(others[6]).registerPatient(patientId, commitment, others[6], deadline, registrar, sig),
+      )
         .to.be.revertedWithCustomError(identity, "IdentityPatientExists")
         .withArgs(patientId);
       await expect(
-        identity.connect(others[6]).registerPatient(0n, commitment, deadline, registrar, sig),
+        identity.connect(others[6]).registerPatient(0n, commitment, others[6], deadline, registrar, sig),
       ).to.be.revertedWithCustomError(identity, "IdentityZeroPatientId");
     });
 
     it("refuses an attestation signed by an account without the REGISTRAR role", async function () {
       const { identity, others } = await networkHelpers.loadFixture(identityFixture);
       const deadline = (await now(ethers)) + HOUR;
-      await expect(identity.connect(others[0]).registerPatient(randomId(), randomHash(), deadline, others[1], "0x"))
+      await expect(
+        identity.connect(others[0]).registerPatient(randomId(), randomHash(), others[0], deadline, others[1], "0x"),
+      )
         .to.be.revertedWithCustomError(identity, "IdentityAttesterNotRegistrar")
         .withArgs(others[1].address);
     });
@@ -385,7 +394,7 @@ describe("IdentityRegistry", function () {
       const sig = await attest(others[0].address, patientId, commitment, deadline);
       await time.increase(60);
       await expect(
-        identity.connect(others[0]).registerPatient(patientId, commitment, deadline, registrar, sig),
+        identity.connect(others[0]).registerPatient(patientId, commitment, others[0], deadline, registrar, sig),
       ).to.be.revertedWithCustomError(identity, "IdentityExpiredSignature");
     });
   });

@@ -1,0 +1,43 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import IdentityModule from "../../ignition/modules/Identity.ts";
+import { Capabilities, kindsMask, OrgKind, Roles } from "../../src/roles.ts";
+import { RESTRICTED_FUNCTIONS } from "../../src/wiring.ts";
+import type { IdentityRegistry, MedChainAccessManager } from "../../typechain-types/index.ts";
+import { randomHash, now, YEAR } from "../helpers/identity.ts";
+
+const { ethers, ignition } = await network.create();
+
+describe("Ignition: Identity module", function () {
+  it("deploys the AccessManager and the IdentityRegistry, grants roles and wires every restricted function", async function () {
+    const [deployer, registrar, regulator, pauser, operator] = await ethers.getSigners();
+    const deployed = await ignition.deploy(IdentityModule);
+    const manager = deployed.manager as unknown as MedChainAccessManager;
+    const identity = deployed.identity as unknown as IdentityRegistry;
+    const identityAddress = await identity.getAddress();
+
+    expect((await manager.hasRole(Roles.ADMIN, deployer.address))[0]).to.equal(true);
+    expect((await manager.hasRole(Roles.REGISTRAR, registrar.address))[0]).to.equal(true);
+    expect((await manager.hasRole(Roles.REGULATOR, regulator.address))[0]).to.equal(true);
+    expect((await manager.hasRole(Roles.PAUSER, pauser.address))[0]).to.equal(true);
+    for (const [fn, role] of Object.entries(RESTRICTED_FUNCTIONS.IdentityRegistry)) {
+      const selector = identity.interface.getFunction(fn as "pause")!.selector;
+      expect(await manager.getTargetFunctionRole(identityAddress, selector), fn).to.equal(Roles[role]);
+    }
+    expect(await identity.registrarKinds(registrar.address)).to.equal(
+      kindsMask("Provider", "Pharmacy", "Manufacturer", "Distributor", "Lab", "Insurer", "Sponsor", "Regulator"),
+    );
+
+    // The wired system works: the registrar accredits, a stranger cannot.
+    const validUntil = (await now(ethers)) + YEAR;
+    await expect(
+      identity
+        .connect(registrar)
+        .registerOrganization(OrgKind.Lab, Capabilities.QUALITY_CONTROL, validUntil, randomHash(), operator),
+    ).to.emit(identity, "OrganizationRegistered");
+    await expect(
+      identity.connect(operator).registerOrganization(OrgKind.Lab, 0, validUntil, randomHash(), operator),
+    ).to.be.revertedWithCustomError(identity, "AccessManagedUnauthorized");
+  });
+});
