@@ -1,0 +1,3 @@
+export * from "./crypto.ts";
+export * from "./blob-store.ts";
+export * from "./records.ts";
