@@ -56,7 +56,7 @@ export async function identityChapter(
     orgs[kind] = { id: await identity.organizationCount(), operator };
   }
 
-  const wallet = Wallet.createRandom().connect(provider);
+  const wallet = new Wallet(hexlify(randomBytes(32)), provider);
   const patientId = randomId();
   const commitment = hexlify(randomBytes(32)); // stands for HMAC(pepper, normalised national id), computed by the registrar
   const chainId = (await provider.getNetwork()).chainId;
@@ -80,7 +80,7 @@ export async function identityChapter(
     identity.connect(relayer).registerPatient(randomId(), commitment, wallet.address, deadline, registrar, attestation),
   );
 
-  const guardian = Wallet.createRandom();
+  const guardian = new Wallet(hexlify(randomBytes(32)));
   const validUntil = now + YEAR;
   const sig = await wallet.signTypedData(domain, SetGuardianTypes, {
     patientId,
