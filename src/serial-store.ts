@@ -6,17 +6,17 @@
  * "counterfeit": authenticity is decided on chain by `verifyUnit`.
  *
  * Memory: a lot keeps its serials, a serial → index map and its tree packed as 32-byte nodes in one
- * buffer (about 64 bytes per unit); proofs are computed on demand, never stored per serial. A store
- * loaded with {@link SerialProofStore.fromJSON} rebuilds a lot's tree on its first lookup and checks it
- * against the dumped root.
+ * buffer (about 64 bytes per unit, {@link buildCompactSerialTree}); proofs are computed on demand,
+ * never stored per serial. A store loaded with {@link SerialProofStore.fromJSON} rebuilds a lot's tree
+ * on its first lookup and checks it against the dumped root.
  *
  * @module
  */
 
-import { getBytes, hexlify, isHexString } from "ethers";
+import { isHexString } from "ethers";
 
 import { assertLot, normalizeGtin } from "./gs1.ts";
-import { buildSerialTree } from "./merkle.ts";
+import { buildCompactSerialTree, type SerialProofs } from "./merkle.ts";
 
 // ─── Types ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -76,7 +76,6 @@ export class SerialStoreError extends Error {
 // ─── Constants ───────────────────────────────────────────────────────────────────────────────────
 
 const FORMAT: SerialProofStoreJSON["format"] = "medchain-serial-proofs-v1";
-const NODE = 32;
 
 // ─── Store ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -86,13 +85,7 @@ interface LotEntry {
   root: string;
   serials: readonly string[];
   /** Built on first use for a loaded lot. */
-  built?: {
-    indexes: Map<string, number>;
-    /** The OpenZeppelin tree's node array, 32 bytes a node. */
-    nodes: Uint8Array;
-    /** Leaf index → position of its leaf in `nodes` (OpenZeppelin sorts leaves). */
-    positions: Uint32Array;
-  };
+  tree?: SerialProofs;
 }
 
 /** An in-memory {@link ProofSource} built from lots' serial lists; dumps to and loads from JSON. */
@@ -135,10 +128,10 @@ export class SerialProofStore implements ProofSource {
   lookup(gtin: string, lot: string, serial: string): SerialLookup {
     const entry = this.#lots.get(keyOf(normalizeGtin(gtin), lot));
     if (entry === undefined) return { status: "unknown" };
-    const { indexes, nodes, positions } = build(entry);
-    const index = indexes.get(serial);
+    const tree = build(entry);
+    const index = tree.indexOf(serial);
     if (index === undefined) return { status: "unknown" };
-    return { status: "known", index: BigInt(index), proof: proofOf(nodes, positions[index]), root: entry.root };
+    return { status: "known", index, proof: tree.proof(index), root: entry.root };
   }
 
   /** The lots in the store, in insertion order. */
@@ -220,10 +213,10 @@ function keyOf(gtin14: string, lot: string): string {
   return `${gtin14}\x1d${lot}`;
 }
 
-/** Builds (once) the lot's index map and packed tree; sets the root of a new lot, checks the root of a loaded one. */
-function build(entry: LotEntry): NonNullable<LotEntry["built"]> {
-  if (entry.built !== undefined) return entry.built;
-  const tree = buildSerialTree(entry.serials);
+/** Builds (once) the lot's tree; sets the root of a new lot, checks the root of a loaded one. */
+function build(entry: LotEntry): SerialProofs {
+  if (entry.tree !== undefined) return entry.tree;
+  const tree = buildCompactSerialTree(entry.serials);
   if (entry.root === "") {
     entry.root = tree.root;
   } else if (entry.root !== tree.root) {
@@ -232,25 +225,8 @@ function build(entry: LotEntry): NonNullable<LotEntry["built"]> {
       `lot ${JSON.stringify(entry.lot)} of GTIN ${entry.gtin}: serials hash to ${tree.root}, the dump says ${entry.root}`,
     );
   }
-  const dump = tree.tree.dump();
-  const nodes = new Uint8Array(dump.tree.length * NODE);
-  dump.tree.forEach((node, i) => nodes.set(getBytes(node), i * NODE));
-  const positions = new Uint32Array(dump.values.length);
-  dump.values.forEach(({ treeIndex }, i) => (positions[i] = treeIndex));
-  const indexes = new Map<string, number>();
-  entry.serials.forEach((serial, i) => indexes.set(serial, i));
-  entry.built = { indexes, nodes, positions };
-  return entry.built;
-}
-
-/** The sibling path of the node at `position` in OpenZeppelin's array layout (children of `i` at `2i+1`, `2i+2`). */
-function proofOf(nodes: Uint8Array, position: number): string[] {
-  const proof: string[] = [];
-  for (let i = position; i > 0; i = (i - 1) >> 1) {
-    const sibling = i % 2 === 1 ? i + 1 : i - 1;
-    proof.push(hexlify(nodes.subarray(sibling * NODE, (sibling + 1) * NODE)));
-  }
-  return proof;
+  entry.tree = tree;
+  return tree;
 }
 
 function parseJson(text: string): unknown {

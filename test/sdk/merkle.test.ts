@@ -5,6 +5,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 
 import { Gs1Error } from "../../src/gs1.ts";
 import {
+  buildCompactSerialTree,
   buildSerialTree,
   hashPair,
   lotHash,
@@ -249,10 +250,46 @@ describe("buildSerialTree", function () {
     const serials = fakeSerials(10_000, "big");
     const tree = buildSerialTree(serials);
     expect(tree.quantity).to.equal(10_000n);
+    const compact = buildCompactSerialTree(serials);
+    expect(compact.root).to.equal(tree.root);
     for (const i of [0, 1, 4_999, 8_191, 9_999]) {
       const proof = tree.proof(i);
       expect(proof.length).to.be.within(13, 14); // ⌈log2(10,000)⌉ = 14
       expect(processProof(serialLeaf(BigInt(i), serials[i]), proof)).to.equal(tree.root);
+      expect(compact.proof(i)).to.deep.equal(proof);
     }
+  });
+});
+
+describe("buildCompactSerialTree", function () {
+  it("gives the same root, proofs and indexes as buildSerialTree for lots of 1 to 40 units", function () {
+    for (let size = 1; size <= 40; size++) {
+      const serials = fakeSerials(size, `compact-${size}`);
+      const reference = buildSerialTree(serials);
+      const compact = buildCompactSerialTree(serials);
+      expect(compact.root, `size ${size}`).to.equal(reference.root);
+      expect(compact.quantity).to.equal(reference.quantity);
+      for (let i = 0; i < size; i++) {
+        expect(compact.proof(i), `${size}/${i}`).to.deep.equal(reference.proof(i));
+        expect(compact.indexOf(serials[i])).to.equal(BigInt(i));
+      }
+      expect(compact.indexOf("SN-NOT-IN-LOT")).to.equal(undefined);
+    }
+  });
+
+  it("matches the pinned test vector", function () {
+    expect(buildCompactSerialTree(VECTOR_SERIALS).root).to.equal(VECTOR_ROOT);
+  });
+
+  it("hashes serials made of every set-82 character the same way", function () {
+    const serials = [`!"%&'()*+,-./0123456`, "789:;<=>?ABCDEFGHIJK", "_abcxyz"];
+    expect(buildCompactSerialTree(serials).root).to.equal(buildSerialTree(serials).root);
+  });
+
+  it("rejects what buildSerialTree rejects", function () {
+    expectMerkleError(() => buildCompactSerialTree([]), "EMPTY_LOT");
+    expectMerkleError(() => buildCompactSerialTree(["A", "B", "A"]), "DUPLICATE_SERIAL", '"A"', "indexes 0 and 2");
+    expect((catchError(() => buildCompactSerialTree(["A", "B C"])) as Gs1Error).code).to.equal("BAD_CHARACTER");
+    expectMerkleError(() => buildCompactSerialTree(["A", "B"]).proof(2n), "INDEX_OUT_OF_RANGE", "[0, 2)");
   });
 });
