@@ -86,12 +86,12 @@ export async function deployIdentity(ethers: Ethers) {
   }
 
   /** Registers a patient with a random id and commitment, controlled by `controller`. */
-  async function registerPatient(controller: HardhatEthersSigner): Promise<bigint> {
+  async function registerPatient(controller: { address: string }): Promise<bigint> {
     const patientId = randomId();
     const commitmentHash = randomHash();
     const deadline = (await now(ethers)) + HOUR;
     const sig = await attest(controller.address, patientId, commitmentHash, deadline);
-    await identity.registerPatient(patientId, commitmentHash, controller, deadline, registrar, sig);
+    await identity.registerPatient(patientId, commitmentHash, controller.address, deadline, registrar, sig);
     return patientId;
   }
 
