@@ -67,7 +67,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     uint256 private _organizationCount;
     mapping(uint256 orgId => Organization) private _organizations;
-    mapping(uint256 orgId => bytes32) private _profileHashes;
     mapping(address registrar => uint16 kinds) private _registrarKinds;
     mapping(address account => Account) private _accounts;
     mapping(address account => uint256 patientId) private _controlledPatient;
@@ -121,7 +120,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
             companyPrefix: 0,
             prefixLength: 0
         });
-        _profileHashes[orgId] = profileHash;
         emit OrganizationRegistered(orgId, kind, msg.sender, capabilities, validUntil, profileHash);
         _bindOperator(orgId, firstOperator);
     }
@@ -137,7 +135,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkFuture(validUntil);
         org.capabilities = capabilities;
         org.validUntil = validUntil;
-        _profileHashes[orgId] = profileHash;
         emit OrganizationUpdated(orgId, capabilities, validUntil, profileHash);
     }
 
@@ -395,11 +392,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     /// @inheritdoc IIdentityRegistry
     function getOrganization(uint256 orgId) external view returns (Organization memory) {
         return _organizations[orgId];
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function profileHashOf(uint256 orgId) external view returns (bytes32) {
-        return _profileHashes[orgId];
     }
 
     /// @inheritdoc IIdentityRegistry

@@ -30,7 +30,8 @@ interface IIdentityRegistry {
         Revoked
     }
 
-    /// @notice An organisation, packed in one storage slot (its profile hash is a second).
+    /// @notice An organisation, packed in one storage slot. Its profile hash is not stored (no rule reads
+    ///         it): it travels in `OrganizationRegistered` / `OrganizationUpdated`, where indexers find it.
     /// @param kind What the organisation is.
     /// @param status Active, Suspended or Revoked.
     /// @param validUntil End of its licence (accreditation), unix seconds.
@@ -312,9 +313,6 @@ interface IIdentityRegistry {
 
     /// @notice An organisation's record.
     function getOrganization(uint256 orgId) external view returns (Organization memory);
-
-    /// @notice An organisation's profile hash.
-    function profileHashOf(uint256 orgId) external view returns (bytes32);
 
     /// @notice The number of organisations registered so far (ids run from 1 to this).
     function organizationCount() external view returns (uint256);

@@ -78,7 +78,6 @@ describe("IdentityRegistry", function () {
       const org = await identity.getOrganization(1n);
       expect(org.kind).to.equal(OrgKind.Pharmacy);
       expect(org.status).to.equal(OrgStatus.Active);
-      expect(await identity.profileHashOf(1n)).to.equal(profile);
       expect(await identity.organizationOf(others[0].address)).to.equal(1n);
       expect(await identity.isActiveOrganization(1n)).to.equal(true);
     });
