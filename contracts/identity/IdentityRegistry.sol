@@ -20,12 +20,16 @@ import {Roles} from "../governance/Roles.sol";
 contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ types
 
-    /// @dev What an account is bound to. `epoch` ties a controller to its patient's key epoch, so a
-    ///      recovery retires every earlier controller at once without a loop.
+    /// @dev What an account is bound to, in one slot. `epoch` ties a controller to its patient's key
+    ///      epoch, so a recovery retires every earlier controller at once without a loop. `patientTag`
+    ///      (152 bits of keccak256(patientId)) lets `isController` check the patient from this slot
+    ///      alone (a second preimage of 152 bits is out of reach); `_controlledPatient` keeps the full
+    ///      id for `patientOf`.
     struct Account {
         AccountRole role;
         uint64 orgId;
         uint32 epoch;
+        bytes19 patientTag;
     }
 
     enum AccountRole {
@@ -420,7 +424,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         Account memory acct = _accounts[account];
         return
             acct.role == AccountRole.Controller &&
-            _controlledPatient[account] == patientId &&
+            acct.patientTag == _patientTag(patientId) &&
             acct.epoch == _patients[patientId].epoch;
     }
 
@@ -503,7 +507,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     function _bindOperator(uint256 orgId, address account) private {
         _checkUnbound(account);
-        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), epoch: 0});
+        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), epoch: 0, patientTag: 0});
         emit OperatorAdded(orgId, account, msg.sender);
     }
 
@@ -528,6 +532,10 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     // ------------------------------------------------------------------ internal: patients
+
+    function _patientTag(uint256 patientId) private pure returns (bytes19) {
+        return bytes19(keccak256(abi.encode(patientId)));
+    }
 
     function _checkPatient(uint256 patientId) private view returns (Patient storage patient) {
         patient = _patients[patientId];
@@ -569,7 +577,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     function _bindController(uint256 patientId, address account) private {
         _checkUnbound(account);
         Patient storage patient = _patients[patientId];
-        _accounts[account] = Account({role: AccountRole.Controller, orgId: 0, epoch: patient.epoch});
+        _accounts[account] = Account({
+            role: AccountRole.Controller,
+            orgId: 0,
+            epoch: patient.epoch,
+            patientTag: _patientTag(patientId)
+        });
         _controlledPatient[account] = patientId;
         ++patient.controllerCount;
         emit ControllerSet(patientId, account, true);
