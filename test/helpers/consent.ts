@@ -4,7 +4,7 @@
  * stranger, and signing helpers for the ConsentManager's `…WithSig` actions.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { Signer } from "ethers";
+import { type Signer, Wallet } from "ethers";
 
 import {
   ConsentCloseEmergencyAccessTypes,
@@ -115,6 +115,17 @@ export async function deployConsent(ethers: Ethers) {
     return signer.signTypedData(consentDomain, ConsentCloseEmergencyAccessTypes, { accessId, nonce, deadline: dl });
   }
 
+  /** A fresh funded account (the default signers run out). */
+  async function account(): Promise<HardhatEthersSigner> {
+    const provider = identity.runner!.provider!;
+    const wallet = Wallet.createRandom().connect(provider);
+    await (provider as unknown as { send(m: string, p: unknown[]): Promise<unknown> }).send("hardhat_setBalance", [
+      wallet.address,
+      "0x56bc75e2d63100000",
+    ]);
+    return wallet as unknown as HardhatEthersSigner;
+  }
+
   /** The patient grants `org` the given terms directly. */
   async function grantAs(actor: HardhatEthersSigner, pid: bigint, org: bigint, t: GrantTerms): Promise<void> {
     await consent.connect(actor).grant(pid, org, t.scopes, t.actions, t.purposes, t.notBefore, t.expiresAt);
@@ -147,6 +158,7 @@ export async function deployConsent(ethers: Ethers) {
     signDenyMask,
     signClose,
     grantAs,
+    account,
     ALL_PURPOSES,
   };
 }
