@@ -63,8 +63,8 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
 
     // ------------------------------------------------------------------ immutables
 
-    IIdentityRegistry private immutable _identity;
-    IRecordRegistry private immutable _recordRegistry;
+    IIdentityRegistry private immutable _IDENTITY;
+    IRecordRegistry private immutable _RECORD_REGISTRY;
 
     // ------------------------------------------------------------------ storage
 
@@ -87,8 +87,8 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         IIdentityRegistry identity,
         IRecordRegistry recordRegistry_
     ) AccessManaged(initialAuthority) EIP712("MedChain ConsentManager", "1") {
-        _identity = identity;
-        _recordRegistry = recordRegistry_;
+        _IDENTITY = identity;
+        _RECORD_REGISTRY = recordRegistry_;
     }
 
     // ------------------------------------------------------------------ ADMIN / PAUSER / REGULATOR
@@ -224,7 +224,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         bytes32 reasonHash
     ) external whenNotPaused returns (uint256 accessId) {
         if (actions != Scopes.READ) revert ConsentEmergencyReadOnly(actions);
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _identity.activeOrganizationOf(msg.sender);
+        (uint256 orgId, IIdentityRegistry.Organization memory org) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (
             orgId == 0 ||
             org.kind != IIdentityRegistry.OrgKind.Provider ||
@@ -232,7 +232,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         ) {
             revert ConsentEmergencyNotProvider(msg.sender, orgId);
         }
-        if (!_identity.isPatient(patientId)) revert ConsentUnknownPatient(patientId);
+        if (!_IDENTITY.isPatient(patientId)) revert ConsentUnknownPatient(patientId);
         if (_patients[patientId].emergencyPolicy & EMERGENCY_OPT_OUT != 0) revert ConsentEmergencyOptedOut(patientId);
         EmergencyWindow memory window = _windows[patientId][orgId];
         if (window.closesAt > block.timestamp) {
@@ -257,7 +257,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc IConsentManager
     function closeEmergencyAccess(uint256 accessId) external {
         EmergencyAccess storage access = _checkOpenAccess(accessId);
-        if (_identity.organizationOf(msg.sender) != access.orgId) {
+        if (_IDENTITY.organizationOf(msg.sender) != access.orgId) {
             _checkActor(msg.sender, access.patientId);
             _useNonce(access.patientId);
         }
@@ -281,7 +281,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc IConsentManager
     function justifyEmergencyAccess(uint256 accessId, bytes32 justificationHash) external whenNotPaused {
         EmergencyAccess storage access = _checkAccess(accessId);
-        if (_identity.organizationOf(msg.sender) != access.orgId) {
+        if (_IDENTITY.organizationOf(msg.sender) != access.orgId) {
             revert ConsentNotEmergencyOrg(msg.sender, access.orgId);
         }
         if (access.justified) revert ConsentEmergencyAlreadyJustified(accessId);
@@ -303,9 +303,9 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         uint32 scopes,
         uint8 purpose
     ) external whenNotPaused {
-        (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _recordRegistry
+        (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _RECORD_REGISTRY
             .recordFor(recordId, patientId);
-        (uint256 callerOrg, ) = _identity.activeOrganizationOf(msg.sender);
+        (uint256 callerOrg, ) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (callerOrg == 0 || callerOrg != custodianOrg) revert ConsentNotCustodian(msg.sender, recordId, custodianOrg);
         if (status != IRecordRegistry.RecordStatus.Live) revert ConsentRecordNotLive(recordId, status);
         if (!ofPatient) revert ConsentRecordOfAnotherPatient(recordId, patientId);
@@ -338,7 +338,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             g.notBefore <= block.timestamp &&
             block.timestamp < g.expiresAt &&
             scopes & _patients[patientId].denyMask == 0 &&
-            _identity.isActiveOrganization(granteeOrg);
+            _IDENTITY.isActiveOrganization(granteeOrg);
     }
 
     /// @inheritdoc IConsentManager
@@ -348,7 +348,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             block.timestamp < _windows[patientId][orgId].closesAt &&
             Scopes.isValid(scopes, Scopes.ALL_CATEGORIES) &&
             (patient.emergencyPolicy & EMERGENCY_OVERRIDES_DENY != 0 || scopes & patient.denyMask == 0) &&
-            _identity.isActiveOrganization(orgId);
+            _IDENTITY.isActiveOrganization(orgId);
     }
 
     /// @inheritdoc IConsentManager
@@ -390,12 +390,12 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
 
     /// @inheritdoc IConsentManager
     function recordRegistry() external view returns (IRecordRegistry) {
-        return _recordRegistry;
+        return _RECORD_REGISTRY;
     }
 
     /// @notice The IdentityRegistry this contract asks.
     function identityRegistry() external view returns (IIdentityRegistry) {
-        return _identity;
+        return _IDENTITY;
     }
 
     /// @notice The EIP-712 domain separator (for off-chain signers and tests).
@@ -406,7 +406,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ internal: patient actions
 
     function _checkActor(address account, uint256 patientId) private view {
-        if (!_identity.canActForPatient(account, patientId)) revert ConsentUnauthorized(account, patientId);
+        if (!_IDENTITY.canActForPatient(account, patientId)) revert ConsentUnauthorized(account, patientId);
     }
 
     /// @dev Consumes the patient's current nonce and returns it.
@@ -451,7 +451,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         if (terms.expiresAt <= block.timestamp || terms.expiresAt <= terms.notBefore) {
             revert ConsentInvalidWindow(terms.notBefore, terms.expiresAt, block.timestamp);
         }
-        if (!_identity.isActiveOrganization(granteeOrg)) revert ConsentInactiveOrganization(granteeOrg);
+        if (!_IDENTITY.isActiveOrganization(granteeOrg)) revert ConsentInactiveOrganization(granteeOrg);
         _grants[patientId][granteeOrg] = terms;
         emit ConsentGranted(
             patientId,

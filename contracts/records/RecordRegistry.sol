@@ -19,7 +19,7 @@ import {Scopes} from "../libraries/Scopes.sol";
 contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     // ------------------------------------------------------------------ immutables
 
-    IIdentityRegistry private immutable _identity;
+    IIdentityRegistry private immutable _IDENTITY;
 
     // ------------------------------------------------------------------ storage
 
@@ -29,7 +29,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     // ------------------------------------------------------------------ constructor
 
     constructor(address initialAuthority, IIdentityRegistry identity) AccessManaged(initialAuthority) {
-        _identity = identity;
+        _IDENTITY = identity;
     }
 
     // ------------------------------------------------------------------ ADMIN / PAUSER
@@ -111,9 +111,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     function retract(bytes32 recordId, uint256 patientId, bytes32 reasonHash) external whenNotPaused {
         Record storage record = _checkRecordOf(recordId, patientId);
         if (record.status == RecordStatus.Retracted) revert RecordInvalidStatus(recordId, record.status);
-        (uint256 callerOrg, ) = _identity.activeOrganizationOf(msg.sender);
+        (uint256 callerOrg, ) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (callerOrg == 0 || callerOrg != record.custodianOrg) {
-            if (!_identity.canActForPatient(msg.sender, patientId)) revert RecordNotRetractor(msg.sender, recordId);
+            if (!_IDENTITY.canActForPatient(msg.sender, patientId)) revert RecordNotRetractor(msg.sender, recordId);
         }
         record.status = RecordStatus.Retracted;
         emit RecordRetracted(recordId, msg.sender, reasonHash);
@@ -156,7 +156,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
 
     /// @notice The IdentityRegistry this contract asks.
     function identityRegistry() external view returns (IIdentityRegistry) {
-        return _identity;
+        return _IDENTITY;
     }
 
     // ------------------------------------------------------------------ internal
@@ -164,9 +164,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     /// @dev The caller may write `category` for `patientId`; returns its organisation (0 for the patient).
     ///      An operator is checked first (the common case), so a provider never pays the patient check.
     function _checkWriter(uint256 patientId, uint8 category) private view returns (uint64) {
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _identity.activeOrganizationOf(msg.sender);
+        (uint256 orgId, IIdentityRegistry.Organization memory org) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId == 0) {
-            if (!_identity.canActForPatient(msg.sender, patientId)) {
+            if (!_IDENTITY.canActForPatient(msg.sender, patientId)) {
                 revert RecordWriterNotAuthorized(msg.sender, patientId, category);
             }
             return 0;
