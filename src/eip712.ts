@@ -63,3 +63,48 @@ export function typeString(types: TypedDataTypes): string {
   const [name] = Object.keys(types);
   return `${name}(${types[name].map((f) => `${f.type} ${f.name}`).join(",")})`;
 }
+
+/** ConsentManager: a patient's grant to an organisation (`grantWithSig`). */
+export const ConsentGrantTypes: TypedDataTypes = {
+  Grant: [
+    { name: "patientId", type: "uint256" },
+    { name: "granteeOrg", type: "uint256" },
+    { name: "scopes", type: "uint32" },
+    { name: "actions", type: "uint8" },
+    { name: "purposes", type: "uint8" },
+    { name: "notBefore", type: "uint64" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** ConsentManager: `revokeWithSig`. */
+export const ConsentRevokeTypes: TypedDataTypes = {
+  Revoke: [
+    { name: "patientId", type: "uint256" },
+    { name: "granteeOrg", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** ConsentManager: `setDenyMaskWithSig`. */
+export const ConsentSetDenyMaskTypes: TypedDataTypes = {
+  SetDenyMask: [
+    { name: "patientId", type: "uint256" },
+    { name: "denyMask", type: "uint32" },
+    { name: "emergencyPolicy", type: "uint8" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** ConsentManager: the patient's early close of break-glass access (`closeEmergencyAccessWithSig`). */
+export const ConsentCloseEmergencyAccessTypes: TypedDataTypes = {
+  CloseEmergencyAccess: [
+    { name: "accessId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};

@@ -12,6 +12,15 @@ export const RESTRICTED_FUNCTIONS = {
     pause: "PAUSER",
     // setRegistrarKinds, unpause: ADMIN (default)
   },
+  ConsentManager: {
+    pause: "PAUSER",
+    reportOverdue: "REGULATOR",
+    // setEmergencyParameters, unpause: ADMIN (default)
+  },
+  RecordRegistry: {
+    pause: "PAUSER",
+    // setConsentManager, unpause: ADMIN (default)
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;
