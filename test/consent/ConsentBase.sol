@@ -93,8 +93,7 @@ abstract contract ConsentBase is Test {
             )
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(registrarKey, digest);
-        vm.prank(controller);
-        identity.registerPatient(id, commitment, deadline, registrar, abi.encodePacked(r, s, v));
+        identity.registerPatient(id, commitment, controller, deadline, registrar, abi.encodePacked(r, s, v));
     }
 
     function _grant(

@@ -345,6 +345,7 @@ describe("ConsentManager", function () {
           identity.interface.encodeFunctionData("registerPatient", [
             patientId,
             commitment,
+            await account.getAddress(),
             dl,
             sys.registrar.address,
             attestation,
