@@ -12,7 +12,9 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 /// @dev Serials and lot numbers never go on chain in clear: a serial is `serialHash = keccak256(serial)`,
 ///      a lot is `lotHash`, and `lotId = keccak256(abi.encode(uint64 gtin, bytes32 lotHash))`. A leaf is
 ///      `keccak256(bytes.concat(keccak256(abi.encode(uint256 index, bytes32 serialHash))))`, index < quantity.
-///      Units are conserved: held + in transit + dispensed + destroyed = quantity, per lot.
+///      Units are conserved: held + in transit + dispensed + destroyed = quantity, per lot (dispensed units
+///      are the marks of the dispensed map, counted off chain from `UnitDispensed`: a per-lot counter would
+///      cost every dispense a storage write).
 interface ISupplyChain {
     // ------------------------------------------------------------------ types
 
@@ -41,7 +43,6 @@ interface ISupplyChain {
     /// @param manufacturerId The organisation that commissioned it.
     /// @param expiry End of shelf life, unix seconds: expired from this instant.
     /// @param quantity Units commissioned (leaf indexes run from 0 to quantity - 1).
-    /// @param dispensed Units dispensed so far.
     /// @param destroyed Units decommissioned (destroyed) so far.
     /// @param status Active, Quarantined, Recalled or Illegitimate.
     /// @param released Whether a passing quality check released it (required to ship).
@@ -50,7 +51,6 @@ interface ISupplyChain {
         uint64 manufacturerId;
         uint64 expiry;
         uint32 quantity;
-        uint32 dispensed;
         uint32 destroyed;
         LotStatus status;
         bool released;
@@ -122,13 +122,12 @@ interface ISupplyChain {
         uint256 indexed fromOrg,
         bytes32 epcisEventHash
     );
-    /// @notice `orgId` (of kind `kind`) dispensed the unit (`index`, `serialHash`) to a patient.
+    /// @notice `orgId` dispensed the unit (`index`, `serialHash`) to a patient (its kind is in `dispensedBy`).
     event UnitDispensed(
         bytes32 indexed lotId,
         uint256 indexed orgId,
         bytes32 indexed serialHash,
         uint256 index,
-        IIdentityRegistry.OrgKind kind,
         bytes32 epcisEventHash
     );
     /// @notice `orgId` decommissioned (destroyed) `quantity` units it held.
@@ -339,7 +338,10 @@ interface ISupplyChain {
         bytes32 serialHash,
         uint256 index,
         bytes32[] calldata proof
-    ) external view returns (bool authentic, UnitStatus status, uint64 expiry, IIdentityRegistry.OrgKind dispensedByKind);
+    )
+        external
+        view
+        returns (bool authentic, UnitStatus status, uint64 expiry, IIdentityRegistry.OrgKind dispensedByKind);
 
     /// @notice `keccak256(abi.encode(gtin, lotHash))`.
     function lotIdOf(uint64 gtin, bytes32 lotHash) external pure returns (bytes32);

@@ -24,22 +24,17 @@ library LotLifecycle {
         return false;
     }
 
-    /// @notice Reverts unless units of `lot` may ship, be accepted or be dispensed now: Active, released,
+    /// @notice Reverts unless units of a lot may ship, be accepted or be dispensed now: Active, released,
     ///         not expired.
-    function checkSaleable(ISupplyChain.Lot storage lot, bytes32 lotId) internal view {
-        ISupplyChain.LotStatus status = lot.status;
+    function checkSaleable(bytes32 lotId, ISupplyChain.LotStatus status, bool released, uint64 expiry) internal view {
         if (status != ISupplyChain.LotStatus.Active) revert ISupplyChain.SupplyLotNotSaleable(lotId, status);
-        if (!lot.released) revert ISupplyChain.SupplyLotNotReleased(lotId);
-        uint64 expiry = lot.expiry;
+        if (!released) revert ISupplyChain.SupplyLotNotReleased(lotId);
         if (block.timestamp >= expiry) revert ISupplyChain.SupplyLotExpired(lotId, expiry);
     }
 
     /// @notice The status of an authentic unit of `lot`, `dispensed` or not. The worst condition wins:
     ///         dispensed, then recalled, illegitimate, quarantined, expired, unreleased.
-    function unitStatus(
-        ISupplyChain.Lot memory lot,
-        bool dispensed
-    ) internal view returns (ISupplyChain.UnitStatus) {
+    function unitStatus(ISupplyChain.Lot memory lot, bool dispensed) internal view returns (ISupplyChain.UnitStatus) {
         if (dispensed) return ISupplyChain.UnitStatus.Dispensed;
         if (lot.status == ISupplyChain.LotStatus.Recalled) return ISupplyChain.UnitStatus.Recalled;
         if (lot.status == ISupplyChain.LotStatus.Illegitimate) return ISupplyChain.UnitStatus.Illegitimate;

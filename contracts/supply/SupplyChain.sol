@@ -5,13 +5,13 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {ISupplyChain} from "../interfaces/ISupplyChain.sol";
 import {Roles} from "../governance/Roles.sol";
 import {Capabilities} from "../libraries/Capabilities.sol";
 import {LotLifecycle} from "../libraries/LotLifecycle.sol";
+import {SerialProof} from "../libraries/SerialProof.sol";
 
 /// @title SupplyChain
 /// @notice Drug traceability from the factory to the patient (DSCSA / GS1 EPCIS): serialised lots committed
@@ -32,7 +32,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     // ------------------------------------------------------------------ immutables
 
-    IIdentityRegistry private immutable _identity;
+    IIdentityRegistry private immutable _IDENTITY;
 
     // ------------------------------------------------------------------ storage
 
@@ -49,7 +49,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         address initialAuthority,
         IIdentityRegistry identityRegistry
     ) AccessManaged(initialAuthority) EIP712("MedChain SupplyChain", "1") {
-        _identity = identityRegistry;
+        _IDENTITY = identityRegistry;
     }
 
     // ------------------------------------------------------------------ PAUSER / ADMIN
@@ -88,7 +88,6 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
             manufacturerId: uint64(orgId),
             expiry: expiry,
             quantity: quantity,
-            dispensed: 0,
             destroyed: 0,
             status: LotStatus.Active,
             released: false,
@@ -101,7 +100,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc ISupplyChain
     function setLabDesignation(uint256 labId, bool designated) external whenNotPaused {
         (uint256 orgId, ) = _activeOrg(Capabilities.MANUFACTURE);
-        if (designated && _identity.getOrganization(labId).kind != IIdentityRegistry.OrgKind.Lab) {
+        if (designated && _IDENTITY.getOrganization(labId).kind != IIdentityRegistry.OrgKind.Lab) {
             revert SupplyNotLab(labId);
         }
         _designatedLabs[orgId][labId] = designated;
@@ -176,8 +175,8 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         (uint256 fromOrg, ) = _activeOrg(Capabilities.TRADE);
         _checkSaleable(lotId);
         if (toOrg == fromOrg) revert SupplySelfShipment(fromOrg);
-        if (!_identity.isActiveOrganization(toOrg)) revert SupplyPartnerNotAuthorized(toOrg);
-        _checkCapability(toOrg, _identity.getOrganization(toOrg).capabilities, Capabilities.TRADE);
+        if (!_IDENTITY.isActiveOrganization(toOrg)) revert SupplyPartnerNotAuthorized(toOrg);
+        _checkCapability(toOrg, _IDENTITY.getOrganization(toOrg).capabilities, Capabilities.TRADE);
         Holding storage holding = _checkStock(lotId, fromOrg, quantity);
         if (holding.quarantined) revert SupplyStockQuarantined(lotId, fromOrg);
         shipmentId = _createShipment(lotId, holding, fromOrg, toOrg, quantity, false, epcisEventHash, tiTsHash);
@@ -210,7 +209,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         if (!shipment.forDestruction) {
             _checkCapability(orgId, org.capabilities, Capabilities.TRADE);
             _checkSaleable(lotId);
-            if (!_identity.isActiveOrganization(shipment.fromOrg)) revert SupplyPartnerNotAuthorized(shipment.fromOrg);
+            if (!_IDENTITY.isActiveOrganization(shipment.fromOrg)) revert SupplyPartnerNotAuthorized(shipment.fromOrg);
         }
         _settle(lotId, shipmentId, orgId, shipment.quantity);
         emit ShipmentAccepted(lotId, shipmentId, orgId, shipment.fromOrg, shipment.quantity, epcisEventHash, tiTsHash);
@@ -248,10 +247,18 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 epcisEventHash
     ) external whenNotPaused {
         (uint256 orgId, IIdentityRegistry.Organization memory org) = _activeOrg(Capabilities.DISPENSE);
-        Lot storage lot = _checkSaleable(lotId);
-        Holding storage holding = _checkStock(lotId, orgId, 1);
-        if (holding.quarantined) revert SupplyStockQuarantined(lotId, orgId);
-        _checkUnit(lotId, lot, serialHash, index, proof);
+        // One read of each slot: this is the hot path (a pharmacy's every pack).
+        Lot memory lot = _lots[lotId];
+        if (lot.status == LotStatus.None) revert SupplyUnknownLot(lotId);
+        LotLifecycle.checkSaleable(lotId, lot.status, lot.released, lot.expiry);
+        Holding storage holding = _holdings[lotId][orgId];
+        Holding memory held = holding;
+        if (held.quantity == 0) revert SupplyInsufficientStock(lotId, orgId, 0, 1);
+        if (held.quarantined) revert SupplyStockQuarantined(lotId, orgId);
+        if (index >= lot.quantity) revert SupplyIndexOutOfRange(lotId, index, lot.quantity);
+        if (!SerialProof.verify(proof, lot.serialsRoot, SerialProof.leaf(index, serialHash))) {
+            revert SupplyInvalidProof(lotId, index, serialHash);
+        }
 
         mapping(uint256 => uint256) storage words = _dispensedKinds[lotId];
         uint256 word = words[index >> 6];
@@ -259,11 +266,10 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         if ((word >> shift) & 0xf != 0) revert SupplyAlreadyDispensed(lotId, index, serialHash);
         words[index >> 6] = word | (uint256(org.kind) << shift);
         unchecked {
-            // _checkStock proved holding.quantity >= 1; dispensed <= quantity, a uint32.
-            holding.quantity -= 1;
-            lot.dispensed += 1;
+            // held.quantity >= 1 was checked above.
+            holding.quantity = held.quantity - 1;
         }
-        emit UnitDispensed(lotId, orgId, serialHash, index, org.kind, epcisEventHash);
+        emit UnitDispensed(lotId, orgId, serialHash, index, epcisEventHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -328,8 +334,9 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     {
         bytes32 lotId = lotIdOf(gtin, lotHash);
         Lot memory lot = _lots[lotId];
-        if (lot.status == LotStatus.None || index >= lot.quantity) return (false, UnitStatus.Unknown, 0, dispensedByKind);
-        if (!MerkleProof.verifyCalldata(proof, lot.serialsRoot, _leaf(index, serialHash))) {
+        if (lot.status == LotStatus.None || index >= lot.quantity)
+            return (false, UnitStatus.Unknown, 0, dispensedByKind);
+        if (!SerialProof.verify(proof, lot.serialsRoot, SerialProof.leaf(index, serialHash))) {
             return (false, UnitStatus.Unknown, 0, dispensedByKind);
         }
         dispensedByKind = _dispensedKind(lotId, index);
@@ -344,7 +351,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     /// @inheritdoc ISupplyChain
     function serialLeaf(uint256 index, bytes32 serialHash) external pure returns (bytes32) {
-        return _leaf(index, serialHash);
+        return SerialProof.leaf(index, serialHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -379,7 +386,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     /// @inheritdoc ISupplyChain
     function identity() external view returns (IIdentityRegistry) {
-        return _identity;
+        return _IDENTITY;
     }
 
     // ------------------------------------------------------------------ internal: checks
@@ -388,7 +395,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     function _activeOrg(
         uint32 capability
     ) private view returns (uint256 orgId, IIdentityRegistry.Organization memory org) {
-        (orgId, org) = _identity.activeOrganizationOf(msg.sender);
+        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId == 0) revert SupplyNoActiveOrganization(msg.sender);
         _checkCapability(orgId, org.capabilities, capability);
     }
@@ -404,13 +411,13 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     function _checkSaleable(bytes32 lotId) private view returns (Lot storage lot) {
         lot = _checkLot(lotId);
-        lot.checkSaleable(lotId);
+        LotLifecycle.checkSaleable(lotId, lot.status, lot.released, lot.expiry);
     }
 
     /// @dev The caller is an operator of the lot's (active) manufacturer, or a REGULATOR.
     function _checkLotAuthority(bytes32 lotId) private view returns (Lot storage lot) {
         lot = _checkLot(lotId);
-        (uint256 orgId, ) = _identity.activeOrganizationOf(msg.sender);
+        (uint256 orgId, ) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId == lot.manufacturerId) return lot;
         (bool isRegulator, ) = IAccessManager(authority()).hasRole(Roles.REGULATOR, msg.sender);
         if (!isRegulator) revert SupplyUnauthorized(msg.sender, lotId);
@@ -438,7 +445,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     ) private view {
         uint32 quantity = lot.quantity;
         if (index >= quantity) revert SupplyIndexOutOfRange(lotId, index, quantity);
-        if (!MerkleProof.verifyCalldata(proof, lot.serialsRoot, _leaf(index, serialHash))) {
+        if (!SerialProof.verify(proof, lot.serialsRoot, SerialProof.leaf(index, serialHash))) {
             revert SupplyInvalidProof(lotId, index, serialHash);
         }
     }
@@ -488,10 +495,6 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     function _dispensedKind(bytes32 lotId, uint256 index) private view returns (IIdentityRegistry.OrgKind) {
         return IIdentityRegistry.OrgKind((_dispensedKinds[lotId][index >> 6] >> ((index & 63) << 2)) & 0xf);
-    }
-
-    function _leaf(uint256 index, bytes32 serialHash) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(index, serialHash))));
     }
 
     /// @dev Digits 2..(1 + prefixLength) of the 14-digit GTIN are the company prefix.

@@ -5,7 +5,24 @@ import {Test} from "../utils/Test.sol";
 import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.sol";
 import {ISupplyChain} from "../../contracts/interfaces/ISupplyChain.sol";
 import {SupplyChain} from "../../contracts/supply/SupplyChain.sol";
+import {SerialProof} from "../../contracts/libraries/SerialProof.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SerialTree, SupplyWorld} from "./SupplySetup.sol";
+
+/// @dev Exposes SerialProof with calldata proofs, next to OpenZeppelin's reference computation.
+contract SerialProofHarness {
+    function verify(bytes32[] calldata proof, bytes32 root, bytes32 leafHash) external pure returns (bool) {
+        return SerialProof.verify(proof, root, leafHash);
+    }
+
+    function ozVerify(bytes32[] calldata proof, bytes32 root, bytes32 leafHash) external pure returns (bool) {
+        return MerkleProof.verifyCalldata(proof, root, leafHash);
+    }
+
+    function ozProcess(bytes32[] calldata proof, bytes32 leafHash) external pure returns (bytes32) {
+        return MerkleProof.processProofCalldata(proof, leafHash);
+    }
+}
 
 contract SupplyChainTest is Test {
     uint256 internal constant UNITS = 16;
@@ -62,11 +79,28 @@ contract SupplyChainTest is Test {
         assertEq(supply.serialLeaf(index, serialHash), SerialTree.leaf(index, serialHash), "leaf");
     }
 
+    function testFuzz_serialProofAgreesWithOpenZeppelin(bytes32 leafHash, bytes32[] memory proof, bytes32 root) public {
+        SerialProofHarness harness = new SerialProofHarness();
+        assertEq(harness.verify(proof, root, leafHash), harness.ozVerify(proof, root, leafHash), "random root");
+        bytes32 realRoot = harness.ozProcess(proof, leafHash);
+        assertTrue(harness.verify(proof, realRoot, leafHash), "computed root verifies");
+    }
+
+    function testFuzz_serialLeafAgreesWithAbiEncoding(uint256 index, bytes32 serialHash) public pure {
+        assertEq(
+            SerialProof.leaf(index, serialHash),
+            keccak256(bytes.concat(keccak256(abi.encode(index, serialHash)))),
+            "leaf"
+        );
+    }
+
     // ------------------------------------------------------------------ GTIN prefix
 
-    function testFuzz_commissionAcceptsEveryGtinUnderThePrefix(uint256 indicator, uint256 itemRef, uint256 check)
-        public
-    {
+    function testFuzz_commissionAcceptsEveryGtinUnderThePrefix(
+        uint256 indicator,
+        uint256 itemRef,
+        uint256 check
+    ) public {
         uint64 gtin = uint64(
             bound(indicator, 0, 9) * 1e13 + uint256(614141) * 1e6 + bound(itemRef, 0, 99999) * 10 + bound(check, 0, 9)
         );
@@ -91,9 +125,7 @@ contract SupplyChainTest is Test {
         bytes32[] memory proof = SerialTree.proof(leaves, index);
         _dispense(2, index, serialHash, proof);
         assertEq(uint256(supply.dispensedBy(lotId, index)), uint256(IIdentityRegistry.OrgKind.Pharmacy), "kind");
-        vm.expectRevert(
-            abi.encodeWithSelector(ISupplyChain.SupplyAlreadyDispensed.selector, lotId, index, serialHash)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ISupplyChain.SupplyAlreadyDispensed.selector, lotId, index, serialHash));
         _dispense(2, index, serialHash, proof);
     }
 
@@ -141,13 +173,7 @@ contract SupplyChainTest is Test {
         vm.assume(quantity > UNITS);
         uint256 toOrg = orgs[3];
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ISupplyChain.SupplyInsufficientStock.selector,
-                lotId,
-                orgs[2],
-                UNITS,
-                quantity
-            )
+            abi.encodeWithSelector(ISupplyChain.SupplyInsufficientStock.selector, lotId, orgs[2], UNITS, quantity)
         );
         vm.prank(ops[2]);
         supply.ship(lotId, toOrg, quantity, bytes32("e"), bytes32("t"));

@@ -646,11 +646,10 @@ describe("SupplyChain", function () {
       const epcis = randomHash();
       await expect(supply.connect(pharmOp).dispense(lot.lotId, lot.hashes[3], 3, lot.proof(3), epcis))
         .to.emit(supply, "UnitDispensed")
-        .withArgs(lot.lotId, pharm, lot.hashes[3], 3, OrgKind.Pharmacy, epcis);
+        .withArgs(lot.lotId, pharm, lot.hashes[3], 3, epcis);
       expect(await supply.dispensedBy(lot.lotId, 3)).to.equal(OrgKind.Pharmacy);
       expect(await supply.dispensedBy(lot.lotId, 2)).to.equal(OrgKind.None);
       expect((await supply.holdingOf(lot.lotId, pharm)).quantity).to.equal(3n);
-      expect((await supply.getLot(lot.lotId)).dispensed).to.equal(1n);
     });
 
     it("refuses a cloned pack: the same serial dispensed a second time, by anyone", async function () {
@@ -672,6 +671,14 @@ describe("SupplyChain", function () {
           .to.be.revertedWithCustomError(supply, "SupplyInvalidProof")
           .withArgs(lot.lotId, index, lot.hashes[2]);
       }
+    });
+
+    it("refuses an unknown lot", async function () {
+      const { supply, lot, pharmOp } = await networkHelpers.loadFixture(stockedFixture);
+      const unknown = randomHash();
+      await expect(supply.connect(pharmOp).dispense(unknown, lot.hashes[2], 2, lot.proof(2), randomHash()))
+        .to.be.revertedWithCustomError(supply, "SupplyUnknownLot")
+        .withArgs(unknown);
     });
 
     it("refuses an index beyond the lot's quantity", async function () {
@@ -714,7 +721,12 @@ describe("SupplyChain", function () {
       const stored = await supply.getLot(lot.lotId);
       let held = 0n;
       for (const org of [mfr, dist, pharm, pharm2]) held += (await supply.holdingOf(lot.lotId, org)).quantity;
-      expect(held + s.quantity + stored.dispensed + stored.destroyed).to.equal(stored.quantity);
+      let dispensed = 0n;
+      for (let i = 0n; i < stored.quantity; i++) {
+        if ((await supply.dispensedBy(lot.lotId, i)) !== BigInt(OrgKind.None)) dispensed++;
+      }
+      expect(dispensed).to.equal(2n);
+      expect(held + s.quantity + dispensed + stored.destroyed).to.equal(stored.quantity);
     });
   });
 
@@ -733,6 +745,13 @@ describe("SupplyChain", function () {
       await expect(supply.connect(distOp).verifySaleableReturn(lot.lotId, lot.hashes[0], 1, lot.proof(0), epcis))
         .to.be.revertedWithCustomError(supply, "SupplyInvalidProof")
         .withArgs(lot.lotId, 1, lot.hashes[0]);
+    });
+
+    it("refuses an index beyond the lot's quantity", async function () {
+      const { supply, lot, distOp } = await networkHelpers.loadFixture(stockedFixture);
+      await expect(supply.connect(distOp).verifySaleableReturn(lot.lotId, lot.hashes[4], 8, lot.proof(4), randomHash()))
+        .to.be.revertedWithCustomError(supply, "SupplyIndexOutOfRange")
+        .withArgs(lot.lotId, 8, 8);
     });
 
     it("refuses an organisation that holds none of the lot", async function () {
