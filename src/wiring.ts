@@ -21,6 +21,10 @@ export const RESTRICTED_FUNCTIONS = {
     pause: "PAUSER",
     // setConsentManager, unpause: ADMIN (default)
   },
+  SupplyChain: {
+    pause: "PAUSER",
+    // unpause: ADMIN (default)
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;
