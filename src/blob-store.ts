@@ -1,14 +1,14 @@
 /**
- * Content-addressed blob stores for encrypted record envelopes (DESIGN §3).
+ * Content-addressed blob stores for encrypted record blobs (DESIGN §3).
  *
  * A blob's address is `keccak256(bytes)` as `0x`-prefixed lowercase hex — the same value
  * `RecordRegistry` anchors — so whoever fetches a blob can check it is the registered one.
  *
- * Erasure. MedChain erases by key destruction (crypto-shredding), not by deleting files: disks,
- * backups and replicas may keep copies of a deleted blob, and `delete` does not scrub storage. Note
- * that a v1 envelope (see `crypto.ts`) carries its wrapped data keys inside the blob, so a surviving
- * copy stays readable by the recipients' private keys; `delete` is for housekeeping and for removing
- * this copy of a retracted record, not a proof of erasure.
+ * Erasure. MedChain erases by key destruction (crypto-shredding), not by deleting blobs: disks,
+ * backups and replicas may keep copies of a deleted blob, and `delete` does not scrub storage. A v2
+ * blob (see `crypto.ts`) holds no key material — the wrapped data keys live in a `KeyWrapStore`
+ * (`key-store.ts`) — so blobs may be replicated freely, and once a record's wraps are shredded every
+ * surviving copy is unreadable. `delete` is housekeeping, not erasure.
  *
  * @module
  */

@@ -1,79 +1,130 @@
 /**
- * Envelope encryption of medical records (DESIGN §3, the SDK's off-chain half).
+ * Envelope encryption of medical records (DESIGN §3, the SDK's off-chain half) — format v2.
  *
  * A record (for example a FHIR resource serialised as JSON) is encrypted once with a fresh random
- * 32-byte **data key**; the data key is then **wrapped** (encrypted) for each recipient's secp256k1
- * encryption public key. Everything — the context id, the wrapped keys and the ciphertext — is
- * serialised into one canonical binary **envelope**, and `keccak256(envelope bytes)` is the record's
- * content hash: the value anchored on chain by `RecordRegistry` and the address in a {@link BlobStore}.
+ * 32-byte **data key** into a **blob**. The blob is what `keccak256` hashes into the record's
+ * **content hash** — the value `RecordRegistry` anchors and a {@link BlobStore}'s address — and it
+ * holds no key material, so it may be replicated freely. The data key is **wrapped** (encrypted) for
+ * each recipient's secp256k1 encryption public key into separate **key wraps**, which live in a
+ * `KeyWrapStore` (`key-store.ts`), keyed by record id, never inside the blob. Hence:
+ *
+ * - erasure is key destruction: deleting every wrap of a record (`shredRecord`) leaves every copy of
+ *   the blob undecryptable, by its recipients too;
+ * - a grant made after sealing adds a wrap: the blob and its content hash stay the same, so no new
+ *   on-chain version is needed.
  *
  * Only audited libraries do cryptography here: `@noble/ciphers` (AES-256-GCM), `@noble/curves`
  * (secp256k1 ECDH), `@noble/hashes` (HKDF-SHA256), `ethers` (ABI encoding, keccak256).
  *
- * ## Scheme (suite 1)
+ * ## Scheme (version 2, suite 1)
  *
- * Context. `aad = abi.encode(bytes32 recordId, uint256 patientId)` (64 bytes, ethers
- * `AbiCoder`). `contextId = keccak256(aad)`.
+ * Context. `aad = abi.encode(bytes32 recordId, uint256 patientId)` (64 bytes, ethers `AbiCoder`);
+ * `contextId = keccak256(aad)`.
  *
- * Body. `dataKey ← random(32)`, `nonce ← random(12)`,
- * `ciphertext = AES-256-GCM(dataKey, nonce, aad).encrypt(plaintext)` (plaintext ‖ 16-byte tag).
+ * Padding. The plaintext is framed as `frame = uint32(len(plaintext)) ‖ plaintext ‖ 0x00…` (length
+ * big-endian). With padding on (the default) the frame is `max(256, 2^⌈log2(4 + len)⌉)` bytes long —
+ * the next power of two, at least 256 — so the ciphertext length reveals only that bucket; with
+ * padding off it is exactly `4 + len` bytes. The reader checks the length and that every padding
+ * byte is zero. See {@link paddedLength}.
+ *
+ * Blob. `dataKey ← random(32)`, `nonce ← random(12)`,
+ * `ciphertext = AES-256-GCM(dataKey, nonce, aad).encrypt(frame)` (frame ‖ 16-byte tag),
+ * `blob = "MCRE" ‖ 0x02 ‖ 0x01 ‖ contextId ‖ nonce ‖ ciphertext`, `contentHash = keccak256(blob)`.
  *
  * Key wrap for recipient public key `R` (33-byte compressed SEC1), ECIES:
- * 1. `e ← random secp256k1 secret key`, `E = e·G` (33-byte compressed) — one ephemeral key per wrap;
- * 2. `S = x(e·R)` (32 bytes, the x coordinate of the ECDH point);
- * 3. `salt = E ‖ R` (66 bytes);
- *    `wrapKey = HKDF-SHA256(ikm = S, salt, info = "MedChain ECIES v1", 32)`;
- *    `recipientTag = HKDF-SHA256(ikm = S, salt, info = "MedChain ECIES v1 recipient tag", 16)`;
- * 4. `wrapNonce ← random(12)`, `wrappedKey = AES-256-GCM(wrapKey, wrapNonce, aad).encrypt(dataKey)`
- *    (48 bytes).
+ * 1. `wrapAad = abi.encode(bytes32 recordId, uint256 patientId, bytes32 contentHash)` (96 bytes);
+ * 2. `e ← random secp256k1 secret key`, `E = e·G` (33-byte compressed) — one ephemeral key per wrap;
+ * 3. `S = x(e·R)` (32 bytes, the x coordinate of the ECDH point);
+ * 4. `salt = E ‖ R` (66 bytes);
+ *    `wrapKey = HKDF-SHA256(ikm = S, salt, info = "MedChain ECIES v2", 32)`;
+ *    `recipientTag = HKDF-SHA256(ikm = S, salt, info = "MedChain ECIES v2 recipient tag", 16)`;
+ * 5. `wrapNonce ← random(12)`, `wrappedKey = AES-256-GCM(wrapKey, wrapNonce, wrapAad).encrypt(dataKey)`
+ *    (48 bytes);
+ * 6. `wrap = "MCRK" ‖ 0x02 ‖ 0x01 ‖ contentHash ‖ E ‖ recipientTag ‖ wrapNonce ‖ wrappedKey`.
  *
- * The envelope does not name its recipients: a recipient finds its entry by recomputing `S` with its
- * private key for each entry's `E` and comparing `recipientTag`. So the blob does not reveal which
- * organisations can read it (an outsider cannot compute `S`), yet a recipient can tell "this entry is
- * mine but was altered" (TAMPERED) from "no entry is mine" (NOT_A_RECIPIENT).
+ * Because `wrapAad` holds the record id, the patient id and the content hash, a wrap opens only for
+ * the one blob version it was made for: copied to another record, patient or version it fails
+ * authentication. The content hash is also written in clear so that a reader (and a store) can pick
+ * the wraps of one version; rewriting it does not help, as it is authenticated.
  *
- * ## Envelope bytes (version 1, all integers big-endian)
+ * Wraps do not name their recipients: a recipient finds its own by recomputing `S` with its private
+ * key for each wrap's `E` and comparing `recipientTag`. So an outsider cannot tell which
+ * organisations can read a record, yet a recipient can tell "this wrap is mine but altered or moved"
+ * (TAMPERED) from "no wrap is mine" (NOT_A_RECIPIENT).
  *
- * | field        | bytes     | value                                                             |
- * | ------------ | --------- | ----------------------------------------------------------------- |
- * | magic        | 4         | `"MCRE"` (`0x4d435245`)                                          |
- * | version      | 1         | `0x01`                                                            |
- * | suite        | 1         | `0x01` (secp256k1 ECIES, HKDF-SHA256, AES-256-GCM)                |
- * | contextId    | 32        | `keccak256(abi.encode(recordId, patientId))`                      |
- * | count        | 2         | number of wrapped keys, 1…65535                                   |
- * | wrapped keys | 109·count | each `E(33) ‖ recipientTag(16) ‖ wrapNonce(12) ‖ wrappedKey(48)`, |
- * |              |           | sorted in strictly ascending byte order (no duplicates)           |
- * | nonce        | 12        | body nonce                                                        |
- * | length       | 4         | ciphertext length in bytes (≥ 16)                                 |
- * | ciphertext   | length    | AES-256-GCM output (plaintext ‖ tag); nothing may follow it       |
+ * ## Blob bytes (version 2, all integers big-endian)
  *
- * Every field has a fixed size or an explicit length, wrapped keys are sorted, and
- * {@link parseEnvelope} rejects anything else, so one envelope has exactly one encoding and
- * `serializeEnvelope(parseEnvelope(b))` equals `b`: the content hash is deterministic. Sorting also
- * hides the order in which recipients were given.
+ * | field      | bytes    | value                                                                 |
+ * | ---------- | -------- | --------------------------------------------------------------------- |
+ * | magic      | 4        | `"MCRE"` (`0x4d435245`)                                               |
+ * | version    | 1        | `0x02`                                                                |
+ * | suite      | 1        | `0x01` (secp256k1 ECIES, HKDF-SHA256, AES-256-GCM, length-framed pad) |
+ * | contextId  | 32       | `keccak256(abi.encode(recordId, patientId))`                          |
+ * | nonce      | 12       | body nonce                                                            |
+ * | ciphertext | the rest | AES-256-GCM output (frame ‖ tag), at least 4 + 16 bytes               |
+ *
+ * ## Key wrap bytes (version 2, 147 bytes)
+ *
+ * | field        | bytes | value                                                    |
+ * | ------------ | ----- | -------------------------------------------------------- |
+ * | magic        | 4     | `"MCRK"` (`0x4d43524b`)                                  |
+ * | version      | 1     | `0x02`                                                   |
+ * | suite        | 1     | `0x01`                                                   |
+ * | contentHash  | 32    | `keccak256(blob)` of the version this wrap opens         |
+ * | E            | 33    | ephemeral public key, compressed, on secp256k1           |
+ * | recipientTag | 16    |                                                          |
+ * | wrapNonce    | 12    |                                                          |
+ * | wrappedKey   | 48    | the encrypted 32-byte data key and its 16-byte GCM tag   |
+ *
+ * Both formats have fixed-size fields only (the ciphertext runs to the end of the blob), and the
+ * parsers reject anything else, so each value has exactly one encoding: `serializeEnvelope(
+ * parseEnvelope(b))` equals `b` and the content hash is deterministic. Version 1 (wraps inside the
+ * blob) is gone; its bytes are refused as `UNSUPPORTED_VERSION`.
  *
  * ## Errors (checked in this order by {@link decryptRecord} and {@link unwrapDataKey})
  *
- * - `MALFORMED` / `UNSUPPORTED_VERSION`: the bytes are not a well-formed v1 envelope;
- * - `WRONG_CONTEXT`: the envelope's `contextId` is not that of the given `(recordId, patientId)` — the
- *   blob belongs to another record or patient (an honest mix-up or a swapped blob);
- * - `NOT_A_RECIPIENT`: no wrapped key is addressed to the private key (also what a recipient sees if
- *   its entry's `E` or tag were altered, since it can no longer recognise the entry);
- * - `TAMPERED`: the recipient's wrapped key or the ciphertext fails GCM authentication with the
- *   context's AAD. Because `contextId` is checked first, a blob that claims the right context but was
- *   sealed for another one (its `contextId` rewritten) also ends here, as it should: that is tampering.
+ * - `INVALID_INPUT` / `INVALID_KEY`: an id or the private key is malformed;
+ * - `MALFORMED` / `UNSUPPORTED_VERSION`: the blob (or a key wrap) is not well-formed v2;
+ * - `WRONG_CONTEXT`: the blob's `contextId` is not that of the given `(recordId, patientId)`;
+ * - `SHREDDED`: no key wrap is for this blob's content hash — its data key was destroyed (or never
+ *   stored); nobody can open it any more;
+ * - `NOT_A_RECIPIENT`: wraps for this version exist, but none is addressed to the private key (also
+ *   what a recipient sees if its wrap's `E` or tag were altered, as it can no longer recognise it);
+ * - `TAMPERED`: the recipient's wrap fails GCM authentication (altered, or moved from another record,
+ *   patient or version with its content hash rewritten) and no other wrap of its opens, or the
+ *   ciphertext fails authentication (the blob was altered, or sealed for another context and its
+ *   `contextId` rewritten);
+ * - `MALFORMED`: the authenticated frame is inconsistent (bad length, non-zero padding) — only a
+ *   faulty sealer holding the data key can produce that.
+ *
+ * ## Erasure: what key destruction guarantees, and what it cannot
+ *
+ * Once every wrap of a record is deleted from the key store, no one can derive its data key from the
+ * blob and a recipient's private key, however many copies of the blob survive (replicas, backups,
+ * caches, the patient's own download): the blob alone is AES-256-GCM ciphertext under a key that
+ * exists nowhere. That holds only if:
+ *
+ * - the key store was the only place the wraps lived: a backup, snapshot or replica of the key store
+ *   (or of one wrap) restores readability for the recipients — keep key stores out of ordinary
+ *   backups, and shred every replica;
+ * - deletion on the key store's medium is effective: `unlink` does not scrub disk blocks, journals or
+ *   SSD wear-levelled copies — use storage that is itself encrypted with a key that can be rotated,
+ *   or a KMS/HSM-backed store;
+ * - no one kept the data key or the plaintext: a grantee who already opened the record may keep the
+ *   plaintext (or the data key from {@link unwrapDataKey}); key destruction cannot recall what was
+ *   read, only stop further reads;
+ * - no one recorded a wrap before it was deleted and later obtains the matching private key (or
+ *   breaks secp256k1 ECDH): a copied wrap stays as strong as the recipient's key.
+ *
+ * It also does not hide that the record existed: the on-chain anchor (a hash of ciphertext) and any
+ * surviving blob copies remain, as does their size.
  *
  * ## Not hidden
  *
- * The ciphertext length reveals the plaintext length (pad before encrypting if that matters), and
- * `contextId` links the blob to `(recordId, patientId)` — which the on-chain anchor of its content
- * hash already does.
- *
- * ## Erasure
- *
- * A v1 envelope carries its wrapped data keys inside it. Any surviving copy of the blob stays
- * readable by whoever holds a recipient's private key, so erasing a record by key destruction means
- * destroying every copy of the blob, or rotating away the recipients' encryption keys.
+ * - The blob length reveals the padding bucket (with padding off: the exact plaintext length).
+ * - `contextId` links the blob to `(recordId, patientId)` — which the on-chain anchor already does.
+ * - A key store reveals how many wraps (≈ recipients) each version of a record has, and when they
+ *   were added; it does not reveal who they are.
  *
  * @module
  */
@@ -88,17 +139,19 @@ import { AbiCoder, getBytes, hexlify, isHexString, keccak256 } from "ethers";
 
 /** Why a record could not be encrypted or decrypted. */
 export type RecordCryptoErrorCode =
-  /** The private key holds none of the envelope's wrapped keys. */
+  /** No key wrap exists for this blob version: its data key was destroyed (crypto-shredded). */
+  | "SHREDDED"
+  /** Key wraps for this version exist, but none is for this private key. */
   | "NOT_A_RECIPIENT"
-  /** A wrapped key or the ciphertext failed authentication (bytes changed after sealing). */
+  /** A key wrap or the ciphertext failed authentication (bytes changed, or moved from elsewhere). */
   | "TAMPERED"
-  /** The envelope was sealed for another `(recordId, patientId)`. */
+  /** The blob was sealed for another `(recordId, patientId)`. */
   | "WRONG_CONTEXT"
-  /** The bytes are not a well-formed envelope. */
+  /** The bytes are not a well-formed blob or key wrap (or the decrypted frame is inconsistent). */
   | "MALFORMED"
-  /** A well-formed header of an envelope version or suite this SDK does not know. */
+  /** A well-formed header of a format version or suite this SDK does not know (e.g. version 1). */
   | "UNSUPPORTED_VERSION"
-  /** A public or private key is not a valid secp256k1 key, or a data key does not open the envelope. */
+  /** A public or private key is not a valid secp256k1 key, or a data key does not open the blob. */
   | "INVALID_KEY"
   /** Another argument is out of range (recordId not bytes32, patientId not uint256, no recipients…). */
   | "INVALID_INPUT";
@@ -129,11 +182,27 @@ export interface EncryptionPublicKeyParts {
   x: string;
 }
 
-/** One recipient's copy of the data key (see the module documentation for the scheme). */
-export interface WrappedKey {
+/** A parsed v2 blob: the ciphertext only, no key material. Serialise it with {@link serializeEnvelope}. */
+export interface EncryptedEnvelope {
+  version: 2;
+  suite: 1;
+  /** `keccak256(abi.encode(bytes32 recordId, uint256 patientId))`, `0x`-prefixed hex. */
+  contextId: string;
+  /** 12-byte body nonce. */
+  nonce: Uint8Array;
+  /** AES-256-GCM output: frame (length ‖ plaintext ‖ padding) ‖ 16-byte tag. */
+  ciphertext: Uint8Array;
+}
+
+/** A parsed key wrap: one recipient's copy of a blob version's data key. See {@link serializeKeyWrap}. */
+export interface KeyWrap {
+  version: 2;
+  suite: 1;
+  /** The content hash of the blob version this wrap opens, `0x`-prefixed lowercase hex. */
+  contentHash: string;
   /** 33-byte compressed ephemeral public key `E`. */
   ephemeralPublicKey: Uint8Array;
-  /** 16-byte tag by which the recipient recognises its entry. */
+  /** 16-byte tag by which the recipient recognises its wrap. */
   recipientTag: Uint8Array;
   /** 12-byte AES-GCM nonce of the wrap. */
   nonce: Uint8Array;
@@ -141,27 +210,18 @@ export interface WrappedKey {
   wrappedKey: Uint8Array;
 }
 
-/** A parsed v1 envelope. Serialise it with {@link serializeEnvelope}. */
-export interface EncryptedEnvelope {
-  version: 1;
-  suite: 1;
-  /** `keccak256(abi.encode(bytes32 recordId, uint256 patientId))`, `0x`-prefixed hex. */
-  contextId: string;
-  /** At least one wrapped key; {@link serializeEnvelope} sorts them. */
-  recipients: readonly WrappedKey[];
-  /** 12-byte body nonce. */
-  nonce: Uint8Array;
-  /** AES-256-GCM output: plaintext ‖ 16-byte tag. */
-  ciphertext: Uint8Array;
-}
+/** A key wrap as bytes (what a `KeyWrapStore` holds) or parsed. */
+export type KeyWrapInput = Uint8Array | KeyWrap;
 
-/** An envelope in both forms, and its content hash. */
+/** A sealed record: the blob in both forms, its content hash, and the key wraps to store apart. */
 export interface EncryptedRecord {
   envelope: EncryptedEnvelope;
-  /** The canonical serialisation of `envelope`: the blob to store. */
+  /** The canonical serialisation of `envelope`: the blob to store and replicate. */
   bytes: Uint8Array;
   /** `keccak256(bytes)`: the value anchored on chain and the blob's address. */
   contentHash: string;
+  /** One serialised key wrap per distinct recipient, in ascending byte order: for the key store only. */
+  keyWraps: Uint8Array[];
 }
 
 /** Which record a blob belongs to: bound into every ciphertext as additional authenticated data. */
@@ -177,27 +237,35 @@ export type PrivateKeyInput = string | Uint8Array;
 
 // ─── constants ───────────────────────────────────────────────────────────────────────────────────
 
-/** `"MCRE"`: the first four bytes of every envelope. */
+/** `"MCRE"`: the first four bytes of every blob. */
 export const ENVELOPE_MAGIC: Uint8Array = Uint8Array.of(0x4d, 0x43, 0x52, 0x45);
-/** The envelope format version this SDK writes and reads. */
-export const ENVELOPE_VERSION = 1;
-/** Suite 1: secp256k1 ECIES with HKDF-SHA256 and AES-256-GCM. */
+/** `"MCRK"`: the first four bytes of every key wrap. */
+export const KEY_WRAP_MAGIC: Uint8Array = Uint8Array.of(0x4d, 0x43, 0x52, 0x4b);
+/** The format version of blobs and key wraps this SDK writes and reads. */
+export const ENVELOPE_VERSION = 2;
+/** Suite 1: secp256k1 ECIES with HKDF-SHA256 and AES-256-GCM, length-framed padding. */
 export const ENVELOPE_SUITE = 1;
 /** HKDF `info` of the wrap key. */
-export const ECIES_INFO = "MedChain ECIES v1";
+export const ECIES_INFO = "MedChain ECIES v2";
 /** HKDF `info` of the recipient tag. */
-export const ECIES_TAG_INFO = "MedChain ECIES v1 recipient tag";
+export const ECIES_TAG_INFO = "MedChain ECIES v2 recipient tag";
+/** The smallest padding bucket, in bytes of frame (4-byte length ‖ plaintext ‖ zeros). */
+export const PADDING_MIN_BUCKET = 256;
+/** Bytes of a blob before its ciphertext: magic, version, suite, contextId, nonce. */
+export const ENVELOPE_HEADER_LENGTH = 4 + 1 + 1 + 32 + 12;
+/** Bytes of a serialised key wrap. */
+export const KEY_WRAP_LENGTH = 4 + 1 + 1 + 32 + 33 + 16 + 12 + 48;
+/** The largest plaintext a blob holds (so that a padded frame is at most 2³¹ bytes). */
+export const MAX_PLAINTEXT_LENGTH = 2 ** 31 - 4;
 
 const KEY_LENGTH = 32;
 const NONCE_LENGTH = 12;
 const GCM_TAG_LENGTH = 16;
+const FRAME_LENGTH_BYTES = 4;
 const PUBLIC_KEY_LENGTH = 33;
 const RECIPIENT_TAG_LENGTH = 16;
 const WRAPPED_KEY_LENGTH = KEY_LENGTH + GCM_TAG_LENGTH;
-const ENTRY_LENGTH = PUBLIC_KEY_LENGTH + RECIPIENT_TAG_LENGTH + NONCE_LENGTH + WRAPPED_KEY_LENGTH; // 109
-const HEADER_LENGTH = 4 + 1 + 1 + 32 + 2;
 const MAX_RECIPIENTS = 0xffff;
-const MAX_CIPHERTEXT_LENGTH = 0xffffffff;
 const UINT256_MAX = (1n << 256n) - 1n;
 
 const utf8 = new TextEncoder();
@@ -252,21 +320,50 @@ export function encryptionPublicKeyFromParts(parts: { prefix: string; x: string 
 
 // ─── context ─────────────────────────────────────────────────────────────────────────────────────
 
-/** `abi.encode(bytes32 recordId, uint256 patientId)`: the additional authenticated data of a record. */
+/** `abi.encode(bytes32 recordId, uint256 patientId)`: the additional authenticated data of a blob. */
 export function recordAad(context: RecordContext): Uint8Array {
-  const { recordId, patientId } = context;
-  if (typeof recordId !== "string" || !isHexString(recordId, 32)) {
-    throw new RecordCryptoError("INVALID_INPUT", "recordId must be 0x-prefixed bytes32 hex");
-  }
-  if (typeof patientId !== "bigint" || patientId < 0n || patientId > UINT256_MAX) {
-    throw new RecordCryptoError("INVALID_INPUT", "patientId must be a uint256 bigint");
-  }
-  return getBytes(abi.encode(["bytes32", "uint256"], [recordId, patientId]));
+  checkContextArgs(context);
+  return getBytes(abi.encode(["bytes32", "uint256"], [context.recordId, context.patientId]));
 }
 
-/** `keccak256(abi.encode(bytes32 recordId, uint256 patientId))`, the envelope's `contextId`. */
+/** `keccak256(abi.encode(bytes32 recordId, uint256 patientId))`, the blob's `contextId`. */
 export function recordContextId(context: RecordContext): string {
   return keccak256(recordAad(context));
+}
+
+/**
+ * `abi.encode(bytes32 recordId, uint256 patientId, bytes32 contentHash)`: the additional
+ * authenticated data of a key wrap, which binds it to one record, patient and blob version.
+ */
+export function keyWrapAad(context: RecordContext & { contentHash: string }): Uint8Array {
+  checkContextArgs(context);
+  if (typeof context.contentHash !== "string" || !isHexString(context.contentHash, 32)) {
+    throw new RecordCryptoError("INVALID_INPUT", "contentHash must be 0x-prefixed bytes32 hex");
+  }
+  return getBytes(
+    abi.encode(["bytes32", "uint256", "bytes32"], [context.recordId, context.patientId, context.contentHash]),
+  );
+}
+
+// ─── padding ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The frame length (4-byte length ‖ plaintext ‖ zero padding) a plaintext of `plaintextLength` bytes
+ * is encrypted as: with `padding` (the default) the next power of two ≥ `4 + plaintextLength`, and at
+ * least {@link PADDING_MIN_BUCKET}; without, exactly `4 + plaintextLength`. The blob is
+ * {@link ENVELOPE_HEADER_LENGTH} + frame + 16 bytes long.
+ * @throws RecordCryptoError `INVALID_INPUT` if the length is negative, fractional or above
+ * {@link MAX_PLAINTEXT_LENGTH}.
+ */
+export function paddedLength(plaintextLength: number, padding = true): number {
+  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
+    throw new RecordCryptoError("INVALID_INPUT", `plaintext length must be 0…${MAX_PLAINTEXT_LENGTH}`);
+  }
+  const framed = FRAME_LENGTH_BYTES + plaintextLength;
+  if (!padding) return framed;
+  let bucket = PADDING_MIN_BUCKET;
+  while (bucket < framed) bucket *= 2;
+  return bucket;
 }
 
 // ─── encrypt ─────────────────────────────────────────────────────────────────────────────────────
@@ -276,14 +373,19 @@ export interface EncryptRecordParams extends RecordContext {
   /** The record; a string is encoded as UTF-8. */
   plaintext: Uint8Array | string;
   /** Encryption public keys (compressed or uncompressed hex) of everyone who may read it. Duplicates
-   *  are wrapped once. Include the custodian's own key if it must re-wrap for grantees later. */
+   *  are wrapped once. Include the custodian's own key if it must wrap for grantees later. */
   recipients: readonly string[];
+  /** Pad the plaintext to a power-of-two bucket (≥ 256 bytes) so the blob length reveals less.
+   *  Default `true`. */
+  padding?: boolean;
 }
 
 /**
- * Encrypts a record for its recipients and serialises the envelope.
- * @returns the envelope, its bytes (the blob) and `contentHash = keccak256(bytes)`.
- * @throws RecordCryptoError `INVALID_KEY` (a recipient key), `INVALID_INPUT` (ids, no recipients).
+ * Encrypts a record into a blob and wraps its data key for each recipient.
+ * @returns the blob (parsed and as bytes), `contentHash = keccak256(bytes)`, and the key wraps —
+ * which go to a key store, never next to the blob.
+ * @throws RecordCryptoError `INVALID_KEY` (a recipient key), `INVALID_INPUT` (ids, no recipients,
+ * plaintext too large).
  */
 export function encryptRecord(params: EncryptRecordParams): EncryptedRecord {
   const aad = recordAad(params);
@@ -292,216 +394,253 @@ export function encryptRecord(params: EncryptRecordParams): EncryptedRecord {
   if (!(plaintext instanceof Uint8Array)) {
     throw new RecordCryptoError("INVALID_INPUT", "plaintext must be a Uint8Array or a string");
   }
-  if (plaintext.length > MAX_CIPHERTEXT_LENGTH - GCM_TAG_LENGTH) {
-    throw new RecordCryptoError("INVALID_INPUT", "plaintext too large for a v1 envelope");
-  }
+  const frame = new Uint8Array(paddedLength(plaintext.length, params.padding ?? true));
+  new DataView(frame.buffer).setUint32(0, plaintext.length);
+  frame.set(plaintext, FRAME_LENGTH_BYTES);
   const dataKey = randomBytes(KEY_LENGTH);
   try {
     const nonce = randomBytes(NONCE_LENGTH);
-    const ciphertext = gcm(dataKey, nonce, aad).encrypt(plaintext);
     const envelope: EncryptedEnvelope = {
       version: ENVELOPE_VERSION,
       suite: ENVELOPE_SUITE,
       contextId: keccak256(aad),
-      recipients: recipients.map((recipient) => wrap(dataKey, recipient, aad)),
       nonce,
-      ciphertext,
+      ciphertext: gcm(dataKey, nonce, aad).encrypt(frame),
     };
-    return finish(envelope);
+    const bytes = serializeEnvelope(envelope);
+    const contentHash = keccak256(bytes);
+    const wrapAad = keyWrapAad({ ...params, contentHash });
+    const keyWraps = recipients.map((recipient) => serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)));
+    return { envelope, bytes, contentHash, keyWraps: keyWraps.sort(compareBytes) };
   } finally {
     dataKey.fill(0);
+    frame.fill(0);
   }
 }
 
-/** Arguments of {@link wrapKeyFor}. */
-export interface WrapKeyParams extends RecordContext {
-  /** The record's 32-byte data key (from {@link unwrapDataKey}). */
-  dataKey: Uint8Array;
-  /** The new recipient's encryption public key. */
-  recipient: string;
-}
-
-/** Wraps a record's data key for one more recipient (a standalone entry; see {@link addRecipients}). */
-export function wrapKeyFor(params: WrapKeyParams): WrappedKey {
-  const aad = recordAad(params);
-  return wrap(checkDataKey(params.dataKey), toPublicKey(params.recipient), aad);
-}
-
-/** Arguments of {@link addRecipients}. */
-export interface AddRecipientsParams extends RecordContext {
-  /** The current envelope (bytes or parsed). */
+/** Arguments of {@link wrapDataKey}. */
+export interface WrapDataKeyParams extends RecordContext {
+  /** The blob (bytes or parsed) whose data key is wrapped; the wraps are bound to its content hash. */
   envelope: Uint8Array | EncryptedEnvelope;
-  /** The record's data key, obtained by a current recipient with {@link unwrapDataKey}. */
+  /** The blob's 32-byte data key, obtained by a current recipient with {@link unwrapDataKey}. */
   dataKey: Uint8Array;
-  /** Public keys to add. */
+  /** Public keys to wrap it for. Duplicates are wrapped once. */
   recipients: readonly string[];
 }
 
 /**
- * Returns a new envelope with the same ciphertext and extra wrapped keys — for a grant made after
- * the record was sealed. The new envelope has a **new content hash**: anchor it as a new version
- * that supersedes the old one. (Revoking a reader cannot be done this way: the revoked party may
- * have kept the data key; re-encrypt with {@link encryptRecord} instead.) Recipients are anonymous,
- * so a key that is already a recipient simply gains a second entry.
- * @throws RecordCryptoError `WRONG_CONTEXT` if the envelope is for another record, `INVALID_KEY` if
- * `dataKey` does not decrypt it.
+ * Wraps a blob's data key for more recipients — for a grant made after the record was sealed. The
+ * blob is untouched, so its content hash (and the on-chain anchor) stays the same: store the returned
+ * wraps in the key store. Recipients are anonymous, so a key that already has a wrap simply gains a
+ * second one. (This cannot revoke anyone: delete the reader's wrap from the key store to stop further
+ * reads; a reader who kept the data key or plaintext keeps them.)
+ * @returns serialised key wraps, in ascending byte order.
+ * @throws RecordCryptoError `WRONG_CONTEXT` if the blob is for another record, `INVALID_KEY` if
+ * `dataKey` does not decrypt it or a recipient key is invalid.
  */
-export function addRecipients(params: AddRecipientsParams): EncryptedRecord {
+export function wrapDataKey(params: WrapDataKeyParams): Uint8Array[] {
   const aad = recordAad(params);
   const envelope = toEnvelope(params.envelope);
   checkContext(envelope, aad);
   const dataKey = checkDataKey(params.dataKey);
-  const added = uniquePublicKeys(params.recipients);
+  const recipients = uniquePublicKeys(params.recipients);
   try {
     gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext).fill(0);
   } catch (cause) {
-    throw new RecordCryptoError("INVALID_KEY", "the data key does not decrypt this envelope", { cause });
+    throw new RecordCryptoError("INVALID_KEY", "the data key does not decrypt this blob", { cause });
   }
-  const recipients = [...envelope.recipients, ...added.map((recipient) => wrap(dataKey, recipient, aad))];
-  if (recipients.length > MAX_RECIPIENTS) {
-    throw new RecordCryptoError("INVALID_INPUT", `at most ${MAX_RECIPIENTS} recipients`);
-  }
-  return finish({ ...envelope, recipients });
+  const contentHash = envelopeContentHash(envelope);
+  const wrapAad = keyWrapAad({ ...params, contentHash });
+  return recipients
+    .map((recipient) => serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)))
+    .sort(compareBytes);
 }
 
 // ─── decrypt ─────────────────────────────────────────────────────────────────────────────────────
 
 /** Arguments of {@link decryptRecord} and {@link unwrapDataKey}. */
 export interface DecryptRecordParams extends RecordContext {
-  /** The envelope bytes (the blob) or a parsed envelope. */
+  /** The blob bytes or a parsed blob. */
   envelope: Uint8Array | EncryptedEnvelope;
+  /** The record's key wraps from the key store (those of other versions are ignored). */
+  keyWraps: readonly KeyWrapInput[];
   /** The recipient's encryption private key. */
   privateKey: PrivateKeyInput;
 }
 
 /**
- * Recovers the record's 32-byte data key for a recipient (to re-wrap it for a new grantee). The
- * caller should zero it (`dataKey.fill(0)`) when done.
- * @throws RecordCryptoError `MALFORMED`, `UNSUPPORTED_VERSION`, `WRONG_CONTEXT`, `NOT_A_RECIPIENT`,
- * `TAMPERED`, `INVALID_KEY`, `INVALID_INPUT` — see the module documentation.
+ * Recovers a blob's 32-byte data key for a recipient (to wrap it for a new grantee with
+ * {@link wrapDataKey}). The caller should zero it (`dataKey.fill(0)`) when done.
+ * @throws RecordCryptoError `MALFORMED`, `UNSUPPORTED_VERSION`, `WRONG_CONTEXT`, `SHREDDED`,
+ * `NOT_A_RECIPIENT`, `TAMPERED`, `INVALID_KEY`, `INVALID_INPUT` — see the module documentation.
  */
 export function unwrapDataKey(params: DecryptRecordParams): Uint8Array {
+  const secretKey = toSecretKey(params.privateKey);
   const aad = recordAad(params);
   const envelope = toEnvelope(params.envelope);
   checkContext(envelope, aad);
-  return unwrap(envelope, toSecretKey(params.privateKey), aad);
+  const contentHash = envelopeContentHash(envelope);
+  return unwrap(params.keyWraps, secretKey, contentHash, keyWrapAad({ ...params, contentHash }));
 }
 
 /**
  * Decrypts a record as one of its recipients.
- * @returns the plaintext bytes (decode with `TextDecoder` for a JSON record).
- * @throws RecordCryptoError — as {@link unwrapDataKey}, plus `TAMPERED` if the ciphertext was altered.
+ * @returns the plaintext bytes, padding removed (decode with `TextDecoder` for a JSON record).
+ * @throws RecordCryptoError — as {@link unwrapDataKey}, plus `TAMPERED` if the ciphertext was altered
+ * and `MALFORMED` if the decrypted frame is inconsistent.
  */
 export function decryptRecord(params: DecryptRecordParams): Uint8Array {
+  const secretKey = toSecretKey(params.privateKey);
   const aad = recordAad(params);
   const envelope = toEnvelope(params.envelope);
   checkContext(envelope, aad);
-  const dataKey = unwrap(envelope, toSecretKey(params.privateKey), aad);
+  const contentHash = envelopeContentHash(envelope);
+  const dataKey = unwrap(params.keyWraps, secretKey, contentHash, keyWrapAad({ ...params, contentHash }));
+  let frame: Uint8Array;
   try {
-    return gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext);
+    frame = gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext);
   } catch (cause) {
     throw new RecordCryptoError("TAMPERED", "the ciphertext fails authentication", { cause });
   } finally {
     dataKey.fill(0);
+  }
+  try {
+    return unframe(frame);
+  } finally {
+    frame.fill(0);
   }
 }
 
 // ─── serialisation ───────────────────────────────────────────────────────────────────────────────
 
 /**
- * The canonical bytes of an envelope (format in the module documentation). Wrapped keys are written
- * in ascending byte order whatever their order in `envelope.recipients`.
- * @throws RecordCryptoError `MALFORMED` if a field has the wrong size or two wrapped keys are equal.
+ * The canonical bytes of a blob (format in the module documentation).
+ * @throws RecordCryptoError `UNSUPPORTED_VERSION`, or `MALFORMED` if a field has the wrong size.
  */
 export function serializeEnvelope(envelope: EncryptedEnvelope): Uint8Array {
   if (envelope.version !== ENVELOPE_VERSION || envelope.suite !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `version ${envelope.version} suite ${envelope.suite}`);
   }
-  if (!isHexString(envelope.contextId, 32)) throw malformed("contextId must be bytes32 hex");
-  const count = envelope.recipients.length;
-  if (count < 1 || count > MAX_RECIPIENTS) throw malformed(`recipient count ${count} out of range`);
+  if (typeof envelope.contextId !== "string" || !isHexString(envelope.contextId, 32)) {
+    throw malformed("contextId must be bytes32 hex");
+  }
   checkLength(envelope.nonce, NONCE_LENGTH, "nonce");
   const ct = envelope.ciphertext;
-  if (!(ct instanceof Uint8Array) || ct.length < GCM_TAG_LENGTH || ct.length > MAX_CIPHERTEXT_LENGTH) {
-    throw malformed("ciphertext length out of range");
+  if (!(ct instanceof Uint8Array) || ct.length < FRAME_LENGTH_BYTES + GCM_TAG_LENGTH) {
+    throw malformed("ciphertext shorter than a frame length and a GCM tag");
   }
-  const entries = envelope.recipients.map(encodeEntry).sort(compareBytes);
-  for (let i = 1; i < entries.length; i++) {
-    if (compareBytes(entries[i - 1], entries[i]) === 0) throw malformed("duplicate wrapped key");
-  }
-
-  const out = new Uint8Array(HEADER_LENGTH + count * ENTRY_LENGTH + NONCE_LENGTH + 4 + ct.length);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  out.set(ENVELOPE_MAGIC, at);
-  at += 4;
-  out[at++] = ENVELOPE_VERSION;
-  out[at++] = ENVELOPE_SUITE;
-  out.set(getBytes(envelope.contextId), at);
-  at += 32;
-  view.setUint16(at, count);
-  at += 2;
-  for (const entry of entries) {
-    out.set(entry, at);
-    at += ENTRY_LENGTH;
-  }
-  out.set(envelope.nonce, at);
-  at += NONCE_LENGTH;
-  view.setUint32(at, ct.length);
-  at += 4;
-  out.set(ct, at);
+  const out = new Uint8Array(ENVELOPE_HEADER_LENGTH + ct.length);
+  out.set(ENVELOPE_MAGIC, 0);
+  out[4] = ENVELOPE_VERSION;
+  out[5] = ENVELOPE_SUITE;
+  out.set(getBytes(envelope.contextId), 6);
+  out.set(envelope.nonce, 38);
+  out.set(ct, ENVELOPE_HEADER_LENGTH);
   return out;
 }
 
 /**
- * Parses envelope bytes, accepting only the canonical encoding (so `serializeEnvelope(parseEnvelope(b))`
- * equals `b`). Checks structure only — not authenticity; that is {@link decryptRecord}'s job.
- * @throws RecordCryptoError `MALFORMED` or `UNSUPPORTED_VERSION`.
+ * Parses blob bytes (so `serializeEnvelope(parseEnvelope(b))` equals `b`). Checks structure only —
+ * not authenticity; that is {@link decryptRecord}'s job.
+ * @throws RecordCryptoError `MALFORMED` or `UNSUPPORTED_VERSION` (a version 1 blob among others).
  */
 export function parseEnvelope(bytes: Uint8Array): EncryptedEnvelope {
-  if (!(bytes instanceof Uint8Array)) throw malformed("envelope must be a Uint8Array");
-  if (bytes.length < HEADER_LENGTH) throw malformed("too short for a header");
+  if (!(bytes instanceof Uint8Array)) throw malformed("a blob must be a Uint8Array");
+  if (bytes.length < 6) throw malformed("too short for a header");
   for (let i = 0; i < 4; i++) if (bytes[i] !== ENVELOPE_MAGIC[i]) throw malformed("bad magic");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes[4] !== ENVELOPE_VERSION || bytes[5] !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `version ${bytes[4]} suite ${bytes[5]}`);
   }
-  const contextId = hexlify(bytes.subarray(6, 38));
-  const count = view.getUint16(38);
-  if (count === 0) throw malformed("no wrapped keys");
-  let at = HEADER_LENGTH;
-  const bodyStart = at + count * ENTRY_LENGTH;
-  if (bytes.length < bodyStart + NONCE_LENGTH + 4) throw malformed("truncated");
-  const recipients: WrappedKey[] = [];
-  let previous: Uint8Array | undefined;
-  for (let i = 0; i < count; i++, at += ENTRY_LENGTH) {
-    const entry = bytes.slice(at, at + ENTRY_LENGTH);
-    if (previous !== undefined && compareBytes(previous, entry) >= 0) {
-      throw malformed("wrapped keys not in strictly ascending order");
-    }
-    previous = entry;
-    recipients.push(decodeEntry(entry));
+  if (bytes.length < ENVELOPE_HEADER_LENGTH + FRAME_LENGTH_BYTES + GCM_TAG_LENGTH) {
+    throw malformed("ciphertext shorter than a frame length and a GCM tag");
   }
-  const nonce = bytes.slice(at, at + NONCE_LENGTH);
-  at += NONCE_LENGTH;
-  const length = view.getUint32(at);
-  at += 4;
-  if (length < GCM_TAG_LENGTH) throw malformed("ciphertext shorter than a GCM tag");
-  if (bytes.length !== at + length) throw malformed("ciphertext length does not match the envelope size");
-  return { version: 1, suite: 1, contextId, recipients, nonce, ciphertext: bytes.slice(at) };
+  return {
+    version: ENVELOPE_VERSION,
+    suite: ENVELOPE_SUITE,
+    contextId: hexlify(bytes.subarray(6, 38)),
+    nonce: bytes.slice(38, ENVELOPE_HEADER_LENGTH),
+    ciphertext: bytes.slice(ENVELOPE_HEADER_LENGTH),
+  };
 }
 
-/** `keccak256(serializeEnvelope(envelope))`, or of the bytes as given. */
+/** `keccak256(serializeEnvelope(envelope))`, or of the bytes as given: the content hash. */
 export function envelopeContentHash(envelope: Uint8Array | EncryptedEnvelope): string {
   return keccak256(envelope instanceof Uint8Array ? envelope : serializeEnvelope(envelope));
 }
 
+/**
+ * The canonical {@link KEY_WRAP_LENGTH}-byte form of a key wrap (format in the module documentation).
+ * @throws RecordCryptoError `UNSUPPORTED_VERSION`, or `MALFORMED` if a field has the wrong size or `E`
+ * is not a compressed point on secp256k1.
+ */
+export function serializeKeyWrap(keyWrap: KeyWrap): Uint8Array {
+  if (keyWrap.version !== ENVELOPE_VERSION || keyWrap.suite !== ENVELOPE_SUITE) {
+    throw new RecordCryptoError("UNSUPPORTED_VERSION", `key wrap version ${keyWrap.version} suite ${keyWrap.suite}`);
+  }
+  if (typeof keyWrap.contentHash !== "string" || !isHexString(keyWrap.contentHash, 32)) {
+    throw malformed("contentHash must be bytes32 hex");
+  }
+  checkLength(keyWrap.ephemeralPublicKey, PUBLIC_KEY_LENGTH, "ephemeralPublicKey");
+  checkLength(keyWrap.recipientTag, RECIPIENT_TAG_LENGTH, "recipientTag");
+  checkLength(keyWrap.nonce, NONCE_LENGTH, "wrap nonce");
+  checkLength(keyWrap.wrappedKey, WRAPPED_KEY_LENGTH, "wrappedKey");
+  checkEphemeralKey(keyWrap.ephemeralPublicKey);
+  const out = new Uint8Array(KEY_WRAP_LENGTH);
+  out.set(KEY_WRAP_MAGIC, 0);
+  out[4] = ENVELOPE_VERSION;
+  out[5] = ENVELOPE_SUITE;
+  let at = 6;
+  for (const part of [
+    getBytes(keyWrap.contentHash),
+    keyWrap.ephemeralPublicKey,
+    keyWrap.recipientTag,
+    keyWrap.nonce,
+    keyWrap.wrappedKey,
+  ]) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Parses a serialised key wrap (so `serializeKeyWrap(parseKeyWrap(b))` equals `b`). Checks structure
+ * only; a wrap is authenticated when its recipient opens it.
+ * @throws RecordCryptoError `MALFORMED` or `UNSUPPORTED_VERSION`.
+ */
+export function parseKeyWrap(bytes: Uint8Array): KeyWrap {
+  if (!(bytes instanceof Uint8Array)) throw malformed("a key wrap must be a Uint8Array");
+  if (bytes.length < 6) throw malformed("too short for a key wrap header");
+  for (let i = 0; i < 4; i++) if (bytes[i] !== KEY_WRAP_MAGIC[i]) throw malformed("bad key wrap magic");
+  if (bytes[4] !== ENVELOPE_VERSION || bytes[5] !== ENVELOPE_SUITE) {
+    throw new RecordCryptoError("UNSUPPORTED_VERSION", `key wrap version ${bytes[4]} suite ${bytes[5]}`);
+  }
+  if (bytes.length !== KEY_WRAP_LENGTH) throw malformed(`a key wrap is ${KEY_WRAP_LENGTH} bytes`);
+  let at = 6;
+  const take = (n: number): Uint8Array => bytes.slice(at, (at += n));
+  const keyWrap: KeyWrap = {
+    version: ENVELOPE_VERSION,
+    suite: ENVELOPE_SUITE,
+    contentHash: hexlify(take(32)),
+    ephemeralPublicKey: take(PUBLIC_KEY_LENGTH),
+    recipientTag: take(RECIPIENT_TAG_LENGTH),
+    nonce: take(NONCE_LENGTH),
+    wrappedKey: take(WRAPPED_KEY_LENGTH),
+  };
+  checkEphemeralKey(keyWrap.ephemeralPublicKey);
+  return keyWrap;
+}
+
 // ─── internal ────────────────────────────────────────────────────────────────────────────────────
 
-function finish(envelope: EncryptedEnvelope): EncryptedRecord {
-  const bytes = serializeEnvelope(envelope);
-  // Return the parsed form so `envelope.recipients` is in canonical order, like any parsed envelope.
-  return { envelope: parseEnvelope(bytes), bytes, contentHash: keccak256(bytes) };
+function checkContextArgs(context: RecordContext): void {
+  const { recordId, patientId } = context;
+  if (typeof recordId !== "string" || !isHexString(recordId, 32)) {
+    throw new RecordCryptoError("INVALID_INPUT", "recordId must be 0x-prefixed bytes32 hex");
+  }
+  if (typeof patientId !== "bigint" || patientId < 0n || patientId > UINT256_MAX) {
+    throw new RecordCryptoError("INVALID_INPUT", "patientId must be a uint256 bigint");
+  }
 }
 
 function deriveWrapSecrets(
@@ -519,47 +658,83 @@ function deriveWrapSecrets(
   };
 }
 
-function wrap(dataKey: Uint8Array, recipient: Uint8Array, aad: Uint8Array): WrappedKey {
+function wrap(dataKey: Uint8Array, recipient: Uint8Array, contentHash: string, wrapAad: Uint8Array): KeyWrap {
   const { secretKey, publicKey: ephemeralPublicKey } = secp256k1.keygen();
   const shared = secp256k1.getSharedSecret(secretKey, recipient, true);
   const { wrapKey, tag } = deriveWrapSecrets(shared, ephemeralPublicKey, recipient);
   const nonce = randomBytes(NONCE_LENGTH);
-  const wrappedKey = gcm(wrapKey, nonce, aad).encrypt(dataKey);
+  const wrappedKey = gcm(wrapKey, nonce, wrapAad).encrypt(dataKey);
   secretKey.fill(0);
   shared.fill(0);
   wrapKey.fill(0);
-  return { ephemeralPublicKey, recipientTag: tag, nonce, wrappedKey };
+  return {
+    version: ENVELOPE_VERSION,
+    suite: ENVELOPE_SUITE,
+    contentHash: contentHash.toLowerCase(),
+    ephemeralPublicKey,
+    recipientTag: tag,
+    nonce,
+    wrappedKey,
+  };
 }
 
-function unwrap(envelope: EncryptedEnvelope, secretKey: Uint8Array, aad: Uint8Array): Uint8Array {
+function unwrap(
+  keyWraps: readonly KeyWrapInput[],
+  secretKey: Uint8Array,
+  contentHash: string,
+  wrapAad: Uint8Array,
+): Uint8Array {
+  if (!Array.isArray(keyWraps)) throw new RecordCryptoError("INVALID_INPUT", "keyWraps must be an array");
+  // A hand-built parsed wrap is validated by a round trip through the canonical encoding.
+  const parsed = keyWraps.map((w) => parseKeyWrap(w instanceof Uint8Array ? w : serializeKeyWrap(w)));
+  const candidates = parsed.filter((w) => w.contentHash === contentHash);
+  if (candidates.length === 0) {
+    throw new RecordCryptoError("SHREDDED", `no key wrap exists for blob ${contentHash}: its data key is destroyed`);
+  }
   const me = secp256k1.getPublicKey(secretKey, true);
-  for (const entry of envelope.recipients) {
+  // A recognised wrap that fails authentication is remembered, not fatal at once: a wrap injected
+  // into the set (one of this recipient's wraps copied from elsewhere) must not hide a genuine one.
+  let failure: unknown;
+  for (const entry of candidates) {
     const shared = secp256k1.getSharedSecret(secretKey, entry.ephemeralPublicKey, true);
     const { wrapKey, tag } = deriveWrapSecrets(shared, entry.ephemeralPublicKey, me);
     shared.fill(0);
-    if (!equalBytes(tag, entry.recipientTag)) {
-      wrapKey.fill(0);
-      continue;
-    }
     try {
-      return gcm(wrapKey, entry.nonce, aad).decrypt(entry.wrappedKey);
+      if (equalBytes(tag, entry.recipientTag)) return gcm(wrapKey, entry.nonce, wrapAad).decrypt(entry.wrappedKey);
     } catch (cause) {
-      throw new RecordCryptoError("TAMPERED", "this recipient's wrapped key fails authentication", { cause });
+      failure = cause;
     } finally {
       wrapKey.fill(0);
     }
   }
-  throw new RecordCryptoError("NOT_A_RECIPIENT", "no wrapped key in this envelope is for this private key");
+  if (failure !== undefined) {
+    throw new RecordCryptoError(
+      "TAMPERED",
+      "this recipient's key wrap fails authentication (altered, or made for another record or version)",
+      { cause: failure },
+    );
+  }
+  throw new RecordCryptoError("NOT_A_RECIPIENT", "no key wrap of this blob is for this private key");
+}
+
+function unframe(frame: Uint8Array): Uint8Array {
+  const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  const end = FRAME_LENGTH_BYTES + length;
+  if (end > frame.length) throw malformed("the decrypted frame is shorter than its stated length");
+  for (let i = end; i < frame.length; i++) {
+    if (frame[i] !== 0) throw malformed("the decrypted frame has non-zero padding");
+  }
+  return frame.slice(FRAME_LENGTH_BYTES, end);
 }
 
 function toEnvelope(envelope: Uint8Array | EncryptedEnvelope): EncryptedEnvelope {
-  // A parsed envelope built by hand is validated by a round trip through the canonical encoding.
+  // A parsed blob built by hand is validated by a round trip through the canonical encoding.
   return parseEnvelope(envelope instanceof Uint8Array ? envelope : serializeEnvelope(envelope));
 }
 
 function checkContext(envelope: EncryptedEnvelope, aad: Uint8Array): void {
   if (envelope.contextId.toLowerCase() !== keccak256(aad)) {
-    throw new RecordCryptoError("WRONG_CONTEXT", "the envelope was sealed for another (recordId, patientId)");
+    throw new RecordCryptoError("WRONG_CONTEXT", "the blob was sealed for another (recordId, patientId)");
   }
 }
 
@@ -613,34 +788,6 @@ function uniquePublicKeys(keys: readonly string[]): Uint8Array[] {
   }
   if (seen.size > MAX_RECIPIENTS) throw new RecordCryptoError("INVALID_INPUT", `at most ${MAX_RECIPIENTS} recipients`);
   return [...seen.values()];
-}
-
-function encodeEntry(entry: WrappedKey): Uint8Array {
-  checkLength(entry.ephemeralPublicKey, PUBLIC_KEY_LENGTH, "ephemeralPublicKey");
-  checkLength(entry.recipientTag, RECIPIENT_TAG_LENGTH, "recipientTag");
-  checkLength(entry.nonce, NONCE_LENGTH, "wrap nonce");
-  checkLength(entry.wrappedKey, WRAPPED_KEY_LENGTH, "wrappedKey");
-  const out = new Uint8Array(ENTRY_LENGTH);
-  let at = 0;
-  for (const part of [entry.ephemeralPublicKey, entry.recipientTag, entry.nonce, entry.wrappedKey]) {
-    out.set(part, at);
-    at += part.length;
-  }
-  checkEphemeralKey(entry.ephemeralPublicKey);
-  return out;
-}
-
-function decodeEntry(entry: Uint8Array): WrappedKey {
-  let at = 0;
-  const take = (n: number): Uint8Array => entry.slice(at, (at += n));
-  const decoded: WrappedKey = {
-    ephemeralPublicKey: take(PUBLIC_KEY_LENGTH),
-    recipientTag: take(RECIPIENT_TAG_LENGTH),
-    nonce: take(NONCE_LENGTH),
-    wrappedKey: take(WRAPPED_KEY_LENGTH),
-  };
-  checkEphemeralKey(decoded.ephemeralPublicKey);
-  return decoded;
 }
 
 function checkEphemeralKey(key: Uint8Array): void {

@@ -5,6 +5,7 @@ export * from "./eip712.ts";
 export * from "./wiring.ts";
 export * from "./crypto.ts";
 export * from "./blob-store.ts";
+export * from "./key-store.ts";
 export * from "./records.ts";
 export * from "./gs1.ts";
 export * from "./merkle.ts";

@@ -1,7 +1,9 @@
 /**
  * The off-chain round trip of a medical record (DESIGN §3), without a contract:
- * `sealRecord` = canonical JSON → encrypt for the recipients → store the envelope → content hash;
- * `openRecord` = (status check) → fetch → verify the anchored hash → unwrap → decrypt → parse.
+ * `sealRecord` = canonical JSON → encrypt into a blob (padded) → store the blob → store the key
+ * wraps apart → content hash; `openRecord` = (status check) → find this version's wraps → fetch →
+ * verify the anchored hash → unwrap → decrypt → parse; `addRecipients` grants one more reader without
+ * touching the blob; `shredRecord` destroys every wrap — the erasure of the record.
  *
  * Anchoring the content hash in `RecordRegistry`, and asking the chain for the anchored hash and the
  * record's status, belong to the registry client; `openRecord` takes them as `expectedHash` and a
@@ -12,7 +14,16 @@
 import type { BlobStore } from "./blob-store.ts";
 import { blobAddress, normalizeContentHash } from "./blob-store.ts";
 import type { PrivateKeyInput, RecordContext } from "./crypto.ts";
-import { decryptRecord, encryptRecord } from "./crypto.ts";
+import {
+  RecordCryptoError,
+  decryptRecord,
+  encryptRecord,
+  parseKeyWrap,
+  recordAad,
+  unwrapDataKey,
+  wrapDataKey,
+} from "./crypto.ts";
+import type { KeyWrapStore } from "./key-store.ts";
 
 // ─── types ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -33,9 +44,9 @@ export type OffChainRecordErrorCode =
   | "INVALID_RESOURCE";
 
 /**
- * A typed error of {@link sealRecord}/{@link openRecord}. Failures of the lower layers are thrown
- * unchanged: `RecordCryptoError` (NOT_A_RECIPIENT, TAMPERED, WRONG_CONTEXT, …) and `BlobStoreError`
- * (NOT_FOUND, CORRUPT, …).
+ * A typed error of {@link sealRecord}/{@link openRecord}/{@link addRecipients}. Failures of the lower
+ * layers are thrown unchanged: `RecordCryptoError` (SHREDDED, NOT_A_RECIPIENT, TAMPERED,
+ * WRONG_CONTEXT, …), `BlobStoreError` (NOT_FOUND, CORRUPT, …) and `KeyWrapStoreError` (CORRUPT, IO, …).
  */
 export class OffChainRecordError extends Error {
   readonly code: OffChainRecordErrorCode;
@@ -60,29 +71,36 @@ export type RecordStatusLookup = (query: {
 export interface SealRecordParams extends RecordContext {
   /** The record, e.g. a FHIR resource; serialised with {@link canonicalJson}. */
   resource: object;
-  /** Encryption public keys of every reader (include the custodian's own to re-wrap later). */
+  /** Encryption public keys of every reader (include the custodian's own to add readers later). */
   recipients: readonly string[];
+  /** Pad the plaintext to a power-of-two bucket (≥ 256 bytes) so the blob length reveals less.
+   *  Default `true`. */
+  padding?: boolean;
 }
 
 /** What {@link sealRecord} returns: the value to anchor, and where the blob is. */
 export interface SealedRecord {
-  /** `keccak256` of the stored envelope: anchor it with `RecordRegistry`. */
+  /** `keccak256` of the stored blob: anchor it with `RecordRegistry`. */
   contentHash: string;
   /** The store's locator of the blob — may reveal a location: encrypt or commit it before it goes on chain. */
   locator: string;
 }
 
-/** Arguments of {@link openRecord}. */
-export interface OpenRecordParams extends RecordContext {
-  /** The address to fetch from the store. */
-  contentHash: string;
+/** Arguments of {@link openRecord} common to both ways of naming the version. */
+export interface OpenRecordBase extends RecordContext {
   /** The reader's encryption private key. */
   privateKey: PrivateKeyInput;
-  /** The hash anchored on chain; the fetched bytes must hash to it. Defaults to `contentHash`. */
-  expectedHash?: string;
   /** Optional status lookup, asked first; a `retracted` record is refused with `RETRACTED`. */
   status?: RecordStatusLookup;
 }
+
+/**
+ * Arguments of {@link openRecord}: `contentHash` is the address to fetch, `expectedHash` the hash
+ * anchored on chain, which the fetched bytes must hash to. Give either or both; each defaults to the
+ * other.
+ */
+export type OpenRecordParams = OpenRecordBase &
+  ({ contentHash: string; expectedHash?: string } | { contentHash?: string; expectedHash: string });
 
 /** What {@link openRecord} returns. */
 export interface OpenedRecord {
@@ -92,6 +110,25 @@ export interface OpenedRecord {
   /** The status the lookup reported (`superseded` records open, but a newer version exists); absent
    *  when no lookup was given. */
   status?: AnchoredRecordStatus;
+}
+
+/** Arguments of {@link addRecipients}. */
+export interface AddRecipientsParams extends RecordContext {
+  /** The (anchored) content hash of the blob version to grant. */
+  contentHash: string;
+  /** The encryption private key of a current recipient (typically the custodian). */
+  privateKey: PrivateKeyInput;
+  /** Encryption public keys of the new readers. */
+  recipients: readonly string[];
+}
+
+/** What {@link addRecipients} returns. */
+export interface AddedRecipients {
+  /** The content hash — unchanged: the blob is not touched, so no new on-chain version is needed. */
+  contentHash: string;
+  /** The wraps added to the key store, in ascending byte order. Keep them to revoke later
+   *  (`keyStore.remove`); add one grantee per call to know which wrap is whose. */
+  keyWraps: Uint8Array[];
 }
 
 // ─── canonical JSON ──────────────────────────────────────────────────────────────────────────────
@@ -141,40 +178,53 @@ function invalid(message: string): OffChainRecordError {
   return new OffChainRecordError("INVALID_RESOURCE", message);
 }
 
-// ─── seal / open ─────────────────────────────────────────────────────────────────────────────────
+// ─── seal / open / grant / shred ─────────────────────────────────────────────────────────────────
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Encrypts a resource for its recipients and stores the envelope.
- * @throws OffChainRecordError `INVALID_RESOURCE` (not a JSON object), `HASH_MISMATCH` (the store
- * answered another address); `RecordCryptoError` for bad keys or ids; `BlobStoreError` `IO`.
+ * Encrypts a resource into a blob (stored in `blobStore`) and wraps its data key for the recipients
+ * (stored in `keyStore`, under `recordId`).
+ * @throws OffChainRecordError `INVALID_RESOURCE` (not a JSON object), `HASH_MISMATCH` (the blob store
+ * answered another address); `RecordCryptoError` for bad keys or ids; `BlobStoreError` or
+ * `KeyWrapStoreError` `IO`.
  */
-export async function sealRecord(store: BlobStore, params: SealRecordParams): Promise<SealedRecord> {
-  const { resource, recordId, patientId, recipients } = params;
+export async function sealRecord(
+  blobStore: BlobStore,
+  keyStore: KeyWrapStore,
+  params: SealRecordParams,
+): Promise<SealedRecord> {
+  const { resource, recordId, patientId, recipients, padding } = params;
   if (typeof resource !== "object" || resource === null || Array.isArray(resource)) {
     throw invalid("a record resource must be a JSON object");
   }
-  const sealed = encryptRecord({ plaintext: canonicalJson(resource), recordId, patientId, recipients });
-  const stored = await store.put(sealed.bytes);
+  const sealed = encryptRecord({ plaintext: canonicalJson(resource), recordId, patientId, recipients, padding });
+  const stored = await blobStore.put(sealed.bytes);
   if (normalizeContentHash(stored) !== sealed.contentHash) {
     throw new OffChainRecordError("HASH_MISMATCH", `the store answered ${stored}, expected ${sealed.contentHash}`);
   }
-  return { contentHash: sealed.contentHash, locator: store.locator(sealed.contentHash) };
+  await keyStore.add(recordId, sealed.keyWraps);
+  return { contentHash: sealed.contentHash, locator: blobStore.locator(sealed.contentHash) };
 }
 
 /**
- * Fetches, verifies and decrypts a record: status (if a lookup is given) → fetch `contentHash` →
- * check `keccak256(bytes)` equals `expectedHash` (the anchored hash; default `contentHash`) → unwrap
- * the data key → decrypt with `(recordId, patientId)` as AAD → parse JSON. The hash is checked here
- * even though a well-behaved store checks it too: the store need not be trusted.
+ * Fetches, verifies and decrypts a record: status (if a lookup is given) → the record's key wraps for
+ * `expectedHash` (none: `SHREDDED`, without fetching) → fetch `contentHash` → check
+ * `keccak256(bytes)` equals `expectedHash` → find and unwrap the reader's wrap → decrypt with
+ * `(recordId, patientId)` as AAD → parse JSON. The hash is checked here even though a well-behaved
+ * store checks it too: the store need not be trusted.
  * @throws OffChainRecordError `RETRACTED`, `HASH_MISMATCH`, `NOT_JSON`, `INVALID_RESOURCE`;
- * `BlobStoreError` (`NOT_FOUND`, `CORRUPT`, `INVALID_HASH`); `RecordCryptoError` (`NOT_A_RECIPIENT`,
- * `TAMPERED`, `WRONG_CONTEXT`, …).
+ * `RecordCryptoError` (`SHREDDED`, `NOT_A_RECIPIENT`, `TAMPERED`, `WRONG_CONTEXT`, `INVALID_INPUT`, …);
+ * `BlobStoreError` (`NOT_FOUND`, `CORRUPT`, `INVALID_HASH`); `KeyWrapStoreError` (`CORRUPT`, `IO`).
  */
-export async function openRecord(store: BlobStore, params: OpenRecordParams): Promise<OpenedRecord> {
+export async function openRecord(
+  blobStore: BlobStore,
+  keyStore: KeyWrapStore,
+  params: OpenRecordParams,
+): Promise<OpenedRecord> {
   const { recordId, patientId, privateKey } = params;
-  const contentHash = normalizeContentHash(params.contentHash);
+  recordAad({ recordId, patientId }); // INVALID_INPUT before any I/O
+  const contentHash = normalizeContentHash((params.contentHash ?? params.expectedHash) as string);
   const expectedHash = normalizeContentHash(params.expectedHash ?? contentHash);
 
   let status: AnchoredRecordStatus | undefined;
@@ -185,16 +235,13 @@ export async function openRecord(store: BlobStore, params: OpenRecordParams): Pr
     }
   }
 
-  const bytes = await store.get(contentHash);
-  const actual = blobAddress(bytes);
-  if (actual !== expectedHash) {
-    throw new OffChainRecordError(
-      "HASH_MISMATCH",
-      `fetched blob hashes to ${actual}, anchored hash is ${expectedHash}`,
-    );
+  const keyWraps = await keyStore.list(recordId);
+  if (!keyWraps.some((keyWrap) => parseKeyWrap(keyWrap).contentHash === expectedHash)) {
+    throw new RecordCryptoError("SHREDDED", `record ${recordId} has no key wrap for ${expectedHash}: it is erased`);
   }
 
-  const plaintext = decryptRecord({ envelope: bytes, recordId, patientId, privateKey });
+  const bytes = await fetchVerified(blobStore, contentHash, expectedHash);
+  const plaintext = decryptRecord({ envelope: bytes, keyWraps, recordId, patientId, privateKey });
   let resource: unknown;
   try {
     resource = JSON.parse(utf8Decoder.decode(plaintext));
@@ -209,4 +256,55 @@ export async function openRecord(store: BlobStore, params: OpenRecordParams): Pr
   return status === undefined
     ? { resource: resource as JsonObject, contentHash: expectedHash }
     : { resource: resource as JsonObject, contentHash: expectedHash, status };
+}
+
+/**
+ * Grants more readers an existing blob version: a current recipient unwraps the data key and wraps it
+ * for the new readers, and the wraps go to the key store. The blob, its content hash and the on-chain
+ * anchor do not change.
+ * @throws OffChainRecordError `HASH_MISMATCH`; `RecordCryptoError` (`SHREDDED`, `NOT_A_RECIPIENT`,
+ * `TAMPERED`, `WRONG_CONTEXT`, `INVALID_KEY`, …); `BlobStoreError`; `KeyWrapStoreError`.
+ */
+export async function addRecipients(
+  blobStore: BlobStore,
+  keyStore: KeyWrapStore,
+  params: AddRecipientsParams,
+): Promise<AddedRecipients> {
+  const { recordId, patientId, privateKey, recipients } = params;
+  const contentHash = normalizeContentHash(params.contentHash);
+  const envelope = await fetchVerified(blobStore, contentHash, contentHash);
+  const dataKey = unwrapDataKey({ envelope, keyWraps: await keyStore.list(recordId), recordId, patientId, privateKey });
+  let keyWraps: Uint8Array[];
+  try {
+    keyWraps = wrapDataKey({ envelope, dataKey, recordId, patientId, recipients });
+  } finally {
+    dataKey.fill(0);
+  }
+  await keyStore.add(recordId, keyWraps);
+  return { contentHash, keyWraps };
+}
+
+/**
+ * Erases a record by key destruction: deletes every key wrap of `recordId` (all its versions) from
+ * the key store. Afterwards no copy of its blobs can be opened (`SHREDDED`), by any recipient; the
+ * blobs themselves may stay or be deleted as housekeeping. See `crypto.ts`, "Erasure", for what this
+ * guarantees and what it cannot (a reader who already decrypted may keep the plaintext).
+ * @returns how many wraps were destroyed.
+ * @throws KeyWrapStoreError `INVALID_RECORD_ID`, `IO`.
+ */
+export async function shredRecord(keyStore: KeyWrapStore, recordId: string): Promise<number> {
+  return keyStore.shred(recordId);
+}
+
+/** Fetches a blob and checks it hashes to `expectedHash`. */
+async function fetchVerified(blobStore: BlobStore, contentHash: string, expectedHash: string): Promise<Uint8Array> {
+  const bytes = await blobStore.get(contentHash);
+  const actual = blobAddress(bytes);
+  if (actual !== expectedHash) {
+    throw new OffChainRecordError(
+      "HASH_MISMATCH",
+      `fetched blob hashes to ${actual}, anchored hash is ${expectedHash}`,
+    );
+  }
+  return bytes;
 }

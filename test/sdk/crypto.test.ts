@@ -5,13 +5,16 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { expect } from "chai";
-import { SigningKey, concat, getBytes, hexlify, keccak256, toBeHex } from "ethers";
+import { AbiCoder, SigningKey, concat, getBytes, hexlify, keccak256, toBeHex } from "ethers";
 
 import {
   ECIES_INFO,
   ECIES_TAG_INFO,
+  ENVELOPE_HEADER_LENGTH,
+  KEY_WRAP_LENGTH,
+  MAX_PLAINTEXT_LENGTH,
+  PADDING_MIN_BUCKET,
   RecordCryptoError,
-  addRecipients,
   decryptRecord,
   encryptRecord,
   encryptionPublicKeyFromParts,
@@ -19,26 +22,96 @@ import {
   encryptionPublicKeyParts,
   envelopeContentHash,
   generateEncryptionKeyPair,
+  keyWrapAad,
   normalizeEncryptionPublicKey,
+  paddedLength,
   parseEnvelope,
+  parseKeyWrap,
   recordAad,
   recordContextId,
   serializeEnvelope,
+  serializeKeyWrap,
   unwrapDataKey,
-  wrapKeyFor,
+  wrapDataKey,
 } from "../../src/crypto.ts";
 import { expectError, flipByte, randomPatientId, randomRecordId } from "../helpers/record-crypto.ts";
 
-// Envelope layout (see src/crypto.ts): header 40 bytes, then 109-byte entries, then nonce, length, ciphertext.
-const HEADER = 40;
-const ENTRY = 109;
-const WRAPPED_KEY_OFFSET = 33 + 16 + 12;
-const bodyOffset = (recipients: number): number => HEADER + ENTRY * recipients + 12 + 4;
+// Layouts (see src/crypto.ts). Blob: 50-byte header (magic 4, version 1, suite 1, contextId 32,
+// nonce 12), then ciphertext. Key wrap: 147 bytes.
+const HEADER = 50;
+const NONCE_AT = 38;
+const WRAP = { contentHash: 6, ephemeral: 38, tag: 71, nonce: 87, wrappedKey: 99, end: 147 };
 
 const text = new TextDecoder();
+const utf8 = new TextEncoder();
+const abi = AbiCoder.defaultAbiCoder();
 
-function freshContext(): { recordId: string; patientId: bigint } {
+type Context = { recordId: string; patientId: bigint };
+
+function freshContext(): Context {
   return { recordId: randomRecordId(), patientId: randomPatientId() };
+}
+
+/** A copy of a serialised key wrap claiming another content hash (its authenticated data unchanged). */
+function withContentHash(keyWrap: Uint8Array, contentHash: string): Uint8Array {
+  const copy = keyWrap.slice();
+  copy.set(getBytes(contentHash), WRAP.contentHash);
+  return copy;
+}
+
+/**
+ * An independent implementation of the documented key wrap (noble + ethers, no SDK code): what a
+ * party who knows a data key could build for any context and content hash.
+ */
+function specWrap(dataKey: Uint8Array, recipient: string, context: Context & { contentHash: string }): Uint8Array {
+  const e = secp256k1.utils.randomSecretKey();
+  const E = secp256k1.getPublicKey(e, true);
+  const S = secp256k1.getSharedSecret(e, getBytes(recipient), true).subarray(1);
+  const salt = getBytes(concat([E, recipient]));
+  const wrapKey = hkdf(sha256, S, salt, utf8.encode("MedChain ECIES v2"), 32);
+  const tag = hkdf(sha256, S, salt, utf8.encode("MedChain ECIES v2 recipient tag"), 16);
+  const aad = getBytes(
+    abi.encode(["bytes32", "uint256", "bytes32"], [context.recordId, context.patientId, context.contentHash]),
+  );
+  const nonce = new Uint8Array(randomBytes(12));
+  const wrapped = gcm(wrapKey, nonce, aad).encrypt(dataKey);
+  return getBytes(concat(["0x4d43524b", "0x02", "0x01", context.contentHash, E, tag, nonce, wrapped]));
+}
+
+/** An independent implementation of the documented blob, with a caller-chosen frame. */
+function specBlob(
+  dataKey: Uint8Array,
+  frame: Uint8Array,
+  context: Context,
+): { bytes: Uint8Array; contentHash: string } {
+  const aad = getBytes(abi.encode(["bytes32", "uint256"], [context.recordId, context.patientId]));
+  const nonce = new Uint8Array(randomBytes(12));
+  const ciphertext = gcm(dataKey, nonce, aad).encrypt(frame);
+  const bytes = getBytes(concat(["0x4d435245", "0x02", "0x01", keccak256(aad), nonce, ciphertext]));
+  return { bytes, contentHash: keccak256(bytes) };
+}
+
+/** The recipient's own wrap among `keyWraps` (found by trying each alone). */
+function ownWrap(keyWraps: Uint8Array[], blob: Uint8Array, context: Context, privateKey: string): Uint8Array {
+  const own = keyWraps.filter((w) => {
+    try {
+      unwrapDataKey({ envelope: blob, keyWraps: [w], ...context, privateKey });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  expect(own).to.have.length(1);
+  return own[0];
+}
+
+async function codeOf(action: () => unknown): Promise<string> {
+  try {
+    await action();
+    return "ok";
+  } catch (error) {
+    return (error as RecordCryptoError).code;
+  }
 }
 
 describe("crypto", function () {
@@ -91,12 +164,21 @@ describe("crypto", function () {
     });
   });
 
-  describe("recordAad", function () {
+  describe("recordAad / keyWrapAad", function () {
     it("is abi.encode(bytes32 recordId, uint256 patientId) and contextId is its keccak256", function () {
       const context = freshContext();
       const expected = concat([context.recordId, toBeHex(context.patientId, 32)]);
       expect(hexlify(recordAad(context))).to.equal(expected);
       expect(recordContextId(context)).to.equal(keccak256(expected));
+    });
+
+    it("binds a key wrap to abi.encode(bytes32 recordId, uint256 patientId, bytes32 contentHash)", async function () {
+      const context = freshContext();
+      const contentHash = keccak256("0x1234");
+      expect(hexlify(keyWrapAad({ ...context, contentHash }))).to.equal(
+        concat([context.recordId, toBeHex(context.patientId, 32), contentHash]),
+      );
+      await expectError(() => keyWrapAad({ ...context, contentHash: "0x12" }), RecordCryptoError, "INVALID_INPUT");
     });
 
     it("rejects a recordId that is not bytes32 and a patientId outside uint256", async function () {
@@ -107,70 +189,180 @@ describe("crypto", function () {
     });
   });
 
+  describe("padding", function () {
+    it("frames 4 + n bytes into the next power of two, at least 256; without padding exactly 4 + n", async function () {
+      expect(PADDING_MIN_BUCKET).to.equal(256);
+      const cases: [number, number][] = [
+        [0, 256],
+        [1, 256],
+        [252, 256],
+        [253, 512],
+        [508, 512],
+        [509, 1024],
+        [1000, 1024],
+        [4092, 4096],
+        [4093, 8192],
+      ];
+      for (const [n, bucket] of cases) {
+        expect(paddedLength(n), `n = ${n}`).to.equal(bucket);
+        expect(paddedLength(n, true)).to.equal(bucket);
+        expect(paddedLength(n, false)).to.equal(4 + n);
+      }
+      expect(paddedLength(MAX_PLAINTEXT_LENGTH)).to.equal(2 ** 31);
+      for (const bad of [-1, 1.5, MAX_PLAINTEXT_LENGTH + 1, NaN]) {
+        await expectError(() => paddedLength(bad), RecordCryptoError, "INVALID_INPUT");
+      }
+    });
+
+    it("hides lengths within a bucket: plaintexts of 0…252 bytes give equally long blobs", function () {
+      const reader = generateEncryptionKeyPair();
+      const context = freshContext();
+      const lengths = [0, 1, 17, 100, 200, 252];
+      const blobs = lengths.map((n) => {
+        const plaintext = new Uint8Array(randomBytes(n));
+        const sealed = encryptRecord({ plaintext, ...context, recipients: [reader.publicKey] });
+        const opened = decryptRecord({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...reader });
+        expect(opened).to.deep.equal(plaintext);
+        return sealed.bytes;
+      });
+      expect(new Set(blobs.map((b) => b.length))).to.deep.equal(new Set([HEADER + 256 + 16]));
+      const next = encryptRecord({ plaintext: new Uint8Array(253), ...context, recipients: [reader.publicKey] });
+      expect(next.bytes).to.have.length(HEADER + 512 + 16);
+      const large = encryptRecord({ plaintext: new Uint8Array(3000), ...context, recipients: [reader.publicKey] });
+      expect(large.bytes).to.have.length(HEADER + 4096 + 16);
+    });
+
+    it("can be turned off, and then the blob length reveals the plaintext length", function () {
+      const reader = generateEncryptionKeyPair();
+      const context = freshContext();
+      for (const n of [0, 1, 100, 252, 253]) {
+        const plaintext = new Uint8Array(randomBytes(n));
+        const sealed = encryptRecord({ plaintext, ...context, recipients: [reader.publicKey], padding: false });
+        expect(sealed.bytes).to.have.length(HEADER + 4 + n + 16);
+        const opened = decryptRecord({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...reader });
+        expect(opened).to.deep.equal(plaintext);
+      }
+    });
+
+    it("frames the plaintext as uint32 length ‖ plaintext ‖ zeros (checked by an independent decryption)", function () {
+      const reader = generateEncryptionKeyPair();
+      const context = freshContext();
+      const sealed = encryptRecord({ plaintext: "abc", ...context, recipients: [reader.publicKey] });
+      const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...reader });
+      const frame = gcm(dataKey, sealed.envelope.nonce, recordAad(context)).decrypt(sealed.envelope.ciphertext);
+      expect(frame).to.have.length(256);
+      expect(hexlify(frame.subarray(0, 7))).to.equal("0x00000003616263");
+      expect(frame.subarray(7).every((b) => b === 0)).to.equal(true);
+    });
+
+    it("rejects an authenticated frame with non-zero padding or an overlong length as MALFORMED", async function () {
+      const reader = generateEncryptionKeyPair();
+      const context = freshContext();
+      const dataKey = new Uint8Array(randomBytes(32));
+      const frames = [
+        getBytes(concat(["0x00000001", "0x41", "0x0001"])), // non-zero padding
+        getBytes(concat(["0x00000009", "0x4142"])), // states 9 bytes, holds 2
+      ];
+      for (const frame of frames) {
+        const blob = specBlob(dataKey, frame, context);
+        const keyWraps = [specWrap(dataKey, reader.publicKey, { ...context, contentHash: blob.contentHash })];
+        await expectError(
+          () => decryptRecord({ envelope: blob.bytes, keyWraps, ...context, ...reader }),
+          RecordCryptoError,
+          "MALFORMED",
+        );
+      }
+    });
+  });
+
   describe("encryptRecord / decryptRecord", function () {
-    it("round-trips a record for one recipient", function () {
+    it("round-trips a record for one recipient; the blob holds no key material", function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "héllo ✓", ...context, recipients: [reader.publicKey] });
       expect(sealed.contentHash).to.equal(keccak256(sealed.bytes));
-      expect(sealed.envelope.recipients).to.have.length(1);
-      const opened = decryptRecord({ envelope: sealed.bytes, ...context, privateKey: reader.privateKey });
+      expect(sealed.bytes).to.have.length(HEADER + 256 + 16);
+      expect(sealed.keyWraps).to.have.length(1);
+      expect(sealed.keyWraps[0]).to.have.length(KEY_WRAP_LENGTH);
+      expect(parseKeyWrap(sealed.keyWraps[0]).contentHash).to.equal(sealed.contentHash);
+      const opened = decryptRecord({
+        envelope: sealed.bytes,
+        keyWraps: sealed.keyWraps,
+        ...context,
+        privateKey: reader.privateKey,
+      });
       expect(text.decode(opened)).to.equal("héllo ✓");
     });
 
-    it("round-trips a record for three recipients, each with its own key", function () {
+    it("round-trips a record for three recipients, each with its own wrap", function () {
       const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair(), generateEncryptionKeyPair()];
       const context = freshContext();
       const plaintext = new Uint8Array(randomBytes(1000));
       const sealed = encryptRecord({ plaintext, ...context, recipients: readers.map((r) => r.publicKey) });
-      expect(sealed.envelope.recipients).to.have.length(3);
-      expect(sealed.bytes).to.have.length(bodyOffset(3) + plaintext.length + 16);
+      expect(sealed.keyWraps).to.have.length(3);
+      expect(sealed.bytes).to.have.length(HEADER + 1024 + 16); // independent of the number of recipients
+      const sorted = [...sealed.keyWraps].sort((a, b) => (hexlify(a) < hexlify(b) ? -1 : 1));
+      expect(sealed.keyWraps).to.deep.equal(sorted);
       for (const reader of readers) {
-        expect(decryptRecord({ envelope: sealed.bytes, ...context, privateKey: reader.privateKey })).to.deep.equal(
-          plaintext,
-        );
-        // The parsed form works too, and a private key as bytes.
+        const { keyWraps } = sealed;
         expect(
-          decryptRecord({ envelope: sealed.envelope, ...context, privateKey: getBytes(reader.privateKey) }),
+          decryptRecord({ envelope: sealed.bytes, keyWraps, ...context, privateKey: reader.privateKey }),
+        ).to.deep.equal(plaintext);
+        // The parsed forms work too, and a private key as bytes.
+        expect(
+          decryptRecord({
+            envelope: sealed.envelope,
+            keyWraps: keyWraps.map(parseKeyWrap),
+            ...context,
+            privateKey: getBytes(reader.privateKey),
+          }),
         ).to.deep.equal(plaintext);
       }
     });
 
-    it("does not name its recipients: no recipient public key or x coordinate appears in the blob", function () {
+    it("does not name its recipients: no public key or x coordinate in the blob or the wraps", function () {
       const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair()];
       const sealed = encryptRecord({ plaintext: "x", ...freshContext(), recipients: readers.map((r) => r.publicKey) });
-      const blob = hexlify(sealed.bytes);
-      for (const reader of readers) expect(blob).to.not.contain(reader.publicKey.slice(4));
+      const all = hexlify(concat([sealed.bytes, ...sealed.keyWraps]));
+      for (const reader of readers) expect(all).to.not.contain(reader.publicKey.slice(4));
     });
 
-    it("wraps a repeated recipient once, and the same input twice gives different envelopes", function () {
+    it("wraps a repeated recipient once, and the same input twice gives different blobs", function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       const uncompressed = hexlify(secp256k1.Point.fromBytes(getBytes(reader.publicKey)).toBytes(false));
       const once = encryptRecord({ plaintext: "x", ...context, recipients: [reader.publicKey, uncompressed] });
-      expect(once.envelope.recipients).to.have.length(1);
+      expect(once.keyWraps).to.have.length(1);
       const again = encryptRecord({ plaintext: "x", ...context, recipients: [reader.publicKey] });
       expect(again.contentHash).to.not.equal(once.contentHash);
       expect(again.envelope.ciphertext).to.not.deep.equal(once.envelope.ciphertext);
     });
 
-    it("follows the documented ECIES scheme (an independent re-implementation unwraps the key)", function () {
+    it("follows the documented scheme (an independent re-implementation unwraps and decrypts)", function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "spec", ...context, recipients: [reader.publicKey] });
-      const [entry] = sealed.envelope.recipients;
-      const secret = getBytes(reader.privateKey);
-      const shared = secp256k1.getSharedSecret(secret, entry.ephemeralPublicKey, true).subarray(1);
-      const salt = getBytes(concat([entry.ephemeralPublicKey, reader.publicKey]));
-      const wrapKey = hkdf(sha256, shared, salt, new TextEncoder().encode(ECIES_INFO), 32);
-      expect(ECIES_INFO).to.equal("MedChain ECIES v1");
-      expect(hkdf(sha256, shared, salt, new TextEncoder().encode(ECIES_TAG_INFO), 16)).to.deep.equal(
-        entry.recipientTag,
+      const w = sealed.keyWraps[0];
+      expect(hexlify(w.subarray(0, 6))).to.equal("0x4d43524b0201");
+      expect(hexlify(w.subarray(WRAP.contentHash, WRAP.ephemeral))).to.equal(sealed.contentHash);
+      const E = w.subarray(WRAP.ephemeral, WRAP.tag);
+      const S = secp256k1.getSharedSecret(getBytes(reader.privateKey), E, true).subarray(1);
+      const salt = getBytes(concat([E, reader.publicKey]));
+      expect(ECIES_INFO).to.equal("MedChain ECIES v2");
+      expect(ECIES_TAG_INFO).to.equal("MedChain ECIES v2 recipient tag");
+      expect(hkdf(sha256, S, salt, utf8.encode(ECIES_TAG_INFO), 16)).to.deep.equal(w.subarray(WRAP.tag, WRAP.nonce));
+      const wrapKey = hkdf(sha256, S, salt, utf8.encode(ECIES_INFO), 32);
+      const wrapAad = getBytes(concat([context.recordId, toBeHex(context.patientId, 32), sealed.contentHash]));
+      const dataKey = gcm(wrapKey, w.subarray(WRAP.nonce, WRAP.wrappedKey), wrapAad).decrypt(
+        w.subarray(WRAP.wrappedKey, WRAP.end),
       );
       const aad = getBytes(concat([context.recordId, toBeHex(context.patientId, 32)]));
-      const dataKey = gcm(wrapKey, entry.nonce, aad).decrypt(entry.wrappedKey);
-      const plaintext = gcm(dataKey, sealed.envelope.nonce, aad).decrypt(sealed.envelope.ciphertext);
-      expect(text.decode(plaintext)).to.equal("spec");
+      const frame = gcm(dataKey, sealed.bytes.subarray(NONCE_AT, HEADER), aad).decrypt(sealed.bytes.subarray(HEADER));
+      expect(text.decode(frame.subarray(4, 8))).to.equal("spec");
+      // And the SDK opens a wrap made by the re-implementation.
+      const foreign = specWrap(dataKey, reader.publicKey, { ...context, contentHash: sealed.contentHash });
+      const opened = decryptRecord({ envelope: sealed.bytes, keyWraps: [foreign], ...context, ...reader });
+      expect(text.decode(opened)).to.equal("spec");
     });
 
     it("rejects a reader who is not a recipient with NOT_A_RECIPIENT", async function () {
@@ -178,100 +370,160 @@ describe("crypto", function () {
       const outsider = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "x", ...context, recipients: readers.map((r) => r.publicKey) });
-      await expectError(
-        () => decryptRecord({ envelope: sealed.bytes, ...context, privateKey: outsider.privateKey }),
-        RecordCryptoError,
-        "NOT_A_RECIPIENT",
-      );
-      await expectError(
-        () => unwrapDataKey({ envelope: sealed.bytes, ...context, privateKey: outsider.privateKey }),
-        RecordCryptoError,
-        "NOT_A_RECIPIENT",
-      );
+      const params = { envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, privateKey: outsider.privateKey };
+      await expectError(() => decryptRecord(params), RecordCryptoError, "NOT_A_RECIPIENT");
+      await expectError(() => unwrapDataKey(params), RecordCryptoError, "NOT_A_RECIPIENT");
     });
 
-    it("reports a flipped ciphertext byte (body or GCM tag) as TAMPERED", async function () {
-      const reader = generateEncryptionKeyPair();
-      const context = freshContext();
-      const sealed = encryptRecord({ plaintext: "a lab result", ...context, recipients: [reader.publicKey] });
-      const body = bodyOffset(1);
-      for (const index of [body, body + 5, sealed.bytes.length - 1]) {
-        await expectError(
-          () => decryptRecord({ envelope: flipByte(sealed.bytes, index), ...context, privateKey: reader.privateKey }),
-          RecordCryptoError,
-          "TAMPERED",
-        );
-      }
-      // The body nonce is authenticated too (it feeds GCM).
-      await expectError(
-        () => decryptRecord({ envelope: flipByte(sealed.bytes, body - 16), ...context, privateKey: reader.privateKey }),
-        RecordCryptoError,
-        "TAMPERED",
-      );
-    });
-
-    it("reports a flipped byte in a recipient's wrapped key as TAMPERED, leaving the others readable", async function () {
+    it("reports SHREDDED to every recipient when no wrap for this blob exists", async function () {
       const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair()];
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "x", ...context, recipients: readers.map((r) => r.publicKey) });
-      const tampered = flipByte(sealed.bytes, HEADER + WRAPPED_KEY_OFFSET + 7);
-      const outcomes = await Promise.all(
-        readers.map(async (reader) => {
-          try {
-            decryptRecord({ envelope: tampered, ...context, privateKey: reader.privateKey });
-            return "ok";
-          } catch (error) {
-            return (error as RecordCryptoError).code;
-          }
-        }),
+      const older = encryptRecord({ plaintext: "x", ...context, recipients: readers.map((r) => r.publicKey) });
+      for (const reader of [...readers, generateEncryptionKeyPair()]) {
+        for (const keyWraps of [[], older.keyWraps]) {
+          await expectError(
+            () => decryptRecord({ envelope: sealed.bytes, keyWraps, ...context, privateKey: reader.privateKey }),
+            RecordCryptoError,
+            "SHREDDED",
+          );
+        }
+      }
+    });
+
+    it("reports a flipped ciphertext byte (body, GCM tag or nonce) as TAMPERED", async function () {
+      const reader = generateEncryptionKeyPair();
+      const context = freshContext();
+      const sealed = encryptRecord({ plaintext: "a lab result", ...context, recipients: [reader.publicKey] });
+      for (const index of [HEADER, HEADER + 5, sealed.bytes.length - 1, NONCE_AT]) {
+        const envelope = flipByte(sealed.bytes, index);
+        // A wrap bound to the altered blob's hash, made by someone who knows the data key: only the
+        // ciphertext's own authentication is left to catch the change.
+        const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...reader });
+        const keyWraps = [specWrap(dataKey, reader.publicKey, { ...context, contentHash: keccak256(envelope) })];
+        await expectError(
+          () => decryptRecord({ envelope, keyWraps, ...context, ...reader }),
+          RecordCryptoError,
+          "TAMPERED",
+        );
+        // With the genuine wraps, the altered blob has no wrap at all.
+        await expectError(
+          () => decryptRecord({ envelope, keyWraps: sealed.keyWraps, ...context, ...reader }),
+          RecordCryptoError,
+          "SHREDDED",
+        );
+      }
+    });
+
+    it("reports a flipped byte in a recipient's wrapped key or wrap nonce as TAMPERED, others unaffected", async function () {
+      const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair()];
+      const context = freshContext();
+      const sealed = encryptRecord({ plaintext: "x", ...context, recipients: readers.map((r) => r.publicKey) });
+      const victim = ownWrap(sealed.keyWraps, sealed.bytes, context, readers[0].privateKey);
+      const other = ownWrap(sealed.keyWraps, sealed.bytes, context, readers[1].privateKey);
+      for (const index of [WRAP.wrappedKey + 7, WRAP.nonce, WRAP.end - 1]) {
+        const keyWraps = [flipByte(victim, index), other];
+        const outcomes = await Promise.all(
+          readers.map((reader) =>
+            codeOf(() => decryptRecord({ envelope: sealed.bytes, keyWraps, ...context, ...reader })),
+          ),
+        );
+        expect(outcomes).to.deep.equal(["TAMPERED", "ok"]);
+      }
+      // An altered tag: the recipient no longer recognises its wrap.
+      const keyWraps = [flipByte(victim, WRAP.tag + 3), other];
+      await expectError(
+        () => decryptRecord({ envelope: sealed.bytes, keyWraps, ...context, ...readers[0] }),
+        RecordCryptoError,
+        "NOT_A_RECIPIENT",
       );
-      // The first entry (in canonical order) belongs to exactly one of the two readers.
-      expect([...outcomes].sort()).to.deep.equal(["TAMPERED", "ok"]);
     });
 
     it("reports a blob presented for another recordId or patientId as WRONG_CONTEXT", async function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "x", ...context, recipients: [reader.publicKey] });
-      const privateKey = reader.privateKey;
+      const base = { envelope: sealed.bytes, keyWraps: sealed.keyWraps, privateKey: reader.privateKey };
       await expectError(
-        () =>
-          decryptRecord({
-            envelope: sealed.bytes,
-            recordId: randomRecordId(),
-            patientId: context.patientId,
-            privateKey,
-          }),
+        () => decryptRecord({ ...base, recordId: randomRecordId(), patientId: context.patientId }),
         RecordCryptoError,
         "WRONG_CONTEXT",
       );
       await expectError(
-        () =>
-          decryptRecord({
-            envelope: sealed.bytes,
-            recordId: context.recordId,
-            patientId: randomPatientId(),
-            privateKey,
-          }),
+        () => decryptRecord({ ...base, recordId: context.recordId, patientId: randomPatientId() }),
         RecordCryptoError,
         "WRONG_CONTEXT",
       );
     });
 
-    it("reports a swapped blob whose contextId was rewritten to fit as TAMPERED (the AAD binds the context)", async function () {
+    it("fails a wrap copied to another record: ignored as is, TAMPERED with its content hash rewritten", async function () {
       const reader = generateEncryptionKeyPair();
-      const original = freshContext();
-      const target = freshContext();
-      const sealed = encryptRecord({ plaintext: "x", ...original, recipients: [reader.publicKey] });
-      const forged = serializeEnvelope({ ...sealed.envelope, contextId: recordContextId(target) });
+      const other = generateEncryptionKeyPair();
+      const a = freshContext();
+      const b = freshContext();
+      const sealedA = encryptRecord({ plaintext: "A", ...a, recipients: [reader.publicKey] });
+      const sealedB = encryptRecord({ plaintext: "B", ...b, recipients: [other.publicKey] });
+      const [wrapA] = sealedA.keyWraps;
+      const open = (keyWraps: Uint8Array[], privateKey = reader.privateKey) =>
+        decryptRecord({ envelope: sealedB.bytes, keyWraps, ...b, privateKey });
+      await expectError(() => open([...sealedB.keyWraps, wrapA]), RecordCryptoError, "NOT_A_RECIPIENT");
+      const moved = withContentHash(wrapA, sealedB.contentHash);
+      await expectError(() => open([...sealedB.keyWraps, moved]), RecordCryptoError, "TAMPERED");
+      // The injected wrap does not disturb B's own recipient.
+      expect(text.decode(open([moved, ...sealedB.keyWraps], other.privateKey))).to.equal("B");
+      // Even a blob moved along with its wraps (contextId and content hashes rewritten) fails.
+      const forgedBlob = serializeEnvelope({ ...sealedA.envelope, contextId: recordContextId(b) });
       await expectError(
-        () => decryptRecord({ envelope: forged, ...target, privateKey: reader.privateKey }),
+        () =>
+          decryptRecord({
+            envelope: forgedBlob,
+            keyWraps: [withContentHash(wrapA, keccak256(forgedBlob))],
+            ...b,
+            ...reader,
+          }),
         RecordCryptoError,
         "TAMPERED",
       );
     });
 
-    it("rejects bad keys and arguments with INVALID_KEY / INVALID_INPUT", async function () {
+    it("fails a wrap of an older version (other content hash) of the same record", async function () {
+      const stays = generateEncryptionKeyPair();
+      const dropped = generateEncryptionKeyPair();
+      const context = freshContext();
+      const v1 = encryptRecord({ plaintext: "v1", ...context, recipients: [stays.publicKey, dropped.publicKey] });
+      const v2 = encryptRecord({ plaintext: "v2", ...context, recipients: [stays.publicKey] });
+      const keyWraps = [...v1.keyWraps, ...v2.keyWraps]; // one record's set holds both versions
+      const open = (envelope: Uint8Array, wraps: Uint8Array[], privateKey: string) =>
+        decryptRecord({ envelope, keyWraps: wraps, ...context, privateKey });
+      expect(text.decode(open(v2.bytes, keyWraps, stays.privateKey))).to.equal("v2");
+      expect(text.decode(open(v1.bytes, keyWraps, dropped.privateKey))).to.equal("v1");
+      await expectError(() => open(v2.bytes, keyWraps, dropped.privateKey), RecordCryptoError, "NOT_A_RECIPIENT");
+      const v1Wrap = ownWrap(v1.keyWraps, v1.bytes, context, dropped.privateKey);
+      const relabelled = withContentHash(v1Wrap, v2.contentHash);
+      await expectError(
+        () => open(v2.bytes, [...v2.keyWraps, relabelled], dropped.privateKey),
+        RecordCryptoError,
+        "TAMPERED",
+      );
+      await expectError(() => open(v2.bytes, v1.keyWraps, stays.privateKey), RecordCryptoError, "SHREDDED");
+    });
+
+    it("binds the body to its context: a data-key holder cannot move a blob to another record (TAMPERED)", async function () {
+      const reader = generateEncryptionKeyPair();
+      const original = freshContext();
+      const target = freshContext();
+      const sealed = encryptRecord({ plaintext: "x", ...original, recipients: [reader.publicKey] });
+      const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...original, ...reader });
+      const forged = serializeEnvelope({ ...sealed.envelope, contextId: recordContextId(target) });
+      const keyWraps = [specWrap(dataKey, reader.publicKey, { ...target, contentHash: keccak256(forged) })];
+      await expectError(
+        () => decryptRecord({ envelope: forged, keyWraps, ...target, ...reader }),
+        RecordCryptoError,
+        "TAMPERED",
+      );
+    });
+
+    it("rejects bad keys and arguments with INVALID_KEY / INVALID_INPUT, and a garbled wrap as MALFORMED", async function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       await expectError(
@@ -285,145 +537,170 @@ describe("crypto", function () {
         "INVALID_KEY",
       );
       const sealed = encryptRecord({ plaintext: "x", ...context, recipients: [reader.publicKey] });
+      const base = { envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context };
       await expectError(
-        () => decryptRecord({ envelope: sealed.bytes, ...context, privateKey: toBeHex(0n, 32) }),
+        () => decryptRecord({ ...base, privateKey: toBeHex(0n, 32) }),
         RecordCryptoError,
         "INVALID_KEY",
       );
+      await expectError(() => decryptRecord({ ...base, privateKey: "0x1234" }), RecordCryptoError, "INVALID_KEY");
       await expectError(
-        () => decryptRecord({ envelope: sealed.bytes, ...context, privateKey: "0x1234" }),
-        RecordCryptoError,
-        "INVALID_KEY",
-      );
-    });
-  });
-
-  describe("serializeEnvelope / parseEnvelope", function () {
-    it("writes the documented layout", function () {
-      const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair()];
-      const context = freshContext();
-      const sealed = encryptRecord({ plaintext: "abc", ...context, recipients: readers.map((r) => r.publicKey) });
-      const b = sealed.bytes;
-      expect(new TextDecoder().decode(b.subarray(0, 4))).to.equal("MCRE");
-      expect([b[4], b[5]]).to.deep.equal([1, 1]);
-      expect(hexlify(b.subarray(6, 38))).to.equal(recordContextId(context));
-      expect((b[38] << 8) | b[39]).to.equal(2);
-      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      expect(view.getUint32(bodyOffset(2) - 4)).to.equal(3 + 16);
-      expect(b).to.have.length(bodyOffset(2) + 3 + 16);
-    });
-
-    it("is canonical: parse then serialize gives the same bytes and hash, whatever the recipient order", function () {
-      const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair(), generateEncryptionKeyPair()];
-      const sealed = encryptRecord({ plaintext: "x", ...freshContext(), recipients: readers.map((r) => r.publicKey) });
-      const parsed = parseEnvelope(sealed.bytes);
-      expect(serializeEnvelope(parsed)).to.deep.equal(sealed.bytes);
-      expect(envelopeContentHash(parsed)).to.equal(sealed.contentHash);
-      const reordered = { ...parsed, recipients: [...parsed.recipients].reverse() };
-      expect(keccak256(serializeEnvelope(reordered))).to.equal(sealed.contentHash);
-    });
-
-    it("rejects non-canonical or broken bytes with MALFORMED", async function () {
-      const readers = [generateEncryptionKeyPair(), generateEncryptionKeyPair()];
-      const sealed = encryptRecord({ plaintext: "x", ...freshContext(), recipients: readers.map((r) => r.publicKey) });
-      const b = sealed.bytes;
-      const swappedEntries = concat([
-        b.subarray(0, HEADER),
-        b.subarray(HEADER + ENTRY, HEADER + 2 * ENTRY),
-        b.subarray(HEADER, HEADER + ENTRY),
-        b.subarray(HEADER + 2 * ENTRY),
-      ]);
-      const zeroCount = b.slice();
-      zeroCount[38] = 0;
-      zeroCount[39] = 0;
-      const cases: [Uint8Array, RegExp][] = [
-        [getBytes(concat([b, "0x00"])), /length does not match/],
-        [b.subarray(0, b.length - 1), /length does not match/],
-        [b.subarray(0, 20), /too short/],
-        [flipByte(b, 0), /bad magic/],
-        [getBytes(swappedEntries), /ascending order/],
-        [zeroCount, /no wrapped keys/],
-        [flipByte(b, bodyOffset(2) - 1), /length does not match/],
-        [flipByte(b, HEADER, 0x07), /must be compressed/],
-      ];
-      for (const [bytes, reason] of cases) {
-        const error = await expectError(() => parseEnvelope(bytes), RecordCryptoError, "MALFORMED");
-        expect(error.message).to.match(reason);
-      }
-    });
-
-    it("rejects an unknown version or suite with UNSUPPORTED_VERSION", async function () {
-      const sealed = encryptRecord({
-        plaintext: "x",
-        ...freshContext(),
-        recipients: [generateEncryptionKeyPair().publicKey],
-      });
-      const v2 = sealed.bytes.slice();
-      v2[4] = 2;
-      await expectError(() => parseEnvelope(v2), RecordCryptoError, "UNSUPPORTED_VERSION");
-      const suite2 = sealed.bytes.slice();
-      suite2[5] = 2;
-      await expectError(() => parseEnvelope(suite2), RecordCryptoError, "UNSUPPORTED_VERSION");
-    });
-
-    it("rejects a duplicated wrapped key when serialising", async function () {
-      const sealed = encryptRecord({
-        plaintext: "x",
-        ...freshContext(),
-        recipients: [generateEncryptionKeyPair().publicKey],
-      });
-      const [entry] = sealed.envelope.recipients;
-      await expectError(
-        () => serializeEnvelope({ ...sealed.envelope, recipients: [entry, entry] }),
+        () => decryptRecord({ ...base, keyWraps: [sealed.keyWraps[0].subarray(1)], privateKey: reader.privateKey }),
         RecordCryptoError,
         "MALFORMED",
       );
     });
   });
 
-  describe("unwrapDataKey / wrapKeyFor / addRecipients", function () {
-    it("lets a recipient add a grantee later: same ciphertext, new content hash", async function () {
+  describe("serializeEnvelope / parseEnvelope", function () {
+    it("writes the documented layout", function () {
+      const context = freshContext();
+      const sealed = encryptRecord({
+        plaintext: "abc",
+        ...context,
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const b = sealed.bytes;
+      expect(ENVELOPE_HEADER_LENGTH).to.equal(HEADER);
+      expect(text.decode(b.subarray(0, 4))).to.equal("MCRE");
+      expect([b[4], b[5]]).to.deep.equal([2, 1]);
+      expect(hexlify(b.subarray(6, 38))).to.equal(recordContextId(context));
+      expect(b.subarray(NONCE_AT, HEADER)).to.deep.equal(sealed.envelope.nonce);
+      expect(b.subarray(HEADER)).to.deep.equal(sealed.envelope.ciphertext);
+      expect(b).to.have.length(HEADER + 256 + 16);
+    });
+
+    it("is canonical: parse then serialize gives the same bytes and hash", function () {
+      const sealed = encryptRecord({
+        plaintext: "x",
+        ...freshContext(),
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const parsed = parseEnvelope(sealed.bytes);
+      expect(serializeEnvelope(parsed)).to.deep.equal(sealed.bytes);
+      expect(envelopeContentHash(parsed)).to.equal(sealed.contentHash);
+      expect(envelopeContentHash(sealed.bytes)).to.equal(sealed.contentHash);
+    });
+
+    it("rejects broken bytes with MALFORMED", async function () {
+      const sealed = encryptRecord({
+        plaintext: "x",
+        ...freshContext(),
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const b = sealed.bytes;
+      const cases: [Uint8Array, RegExp][] = [
+        [b.subarray(0, 5), /too short/],
+        [flipByte(b, 0), /bad magic/],
+        [b.subarray(0, HEADER + 19), /shorter than a frame length and a GCM tag/],
+      ];
+      for (const [bytes, reason] of cases) {
+        const error = await expectError(() => parseEnvelope(bytes), RecordCryptoError, "MALFORMED");
+        expect(error.message).to.match(reason);
+      }
+      expect(parseEnvelope(b.subarray(0, HEADER + 20)).ciphertext).to.have.length(20);
+      await expectError(
+        () => serializeEnvelope({ ...sealed.envelope, nonce: new Uint8Array(11) }),
+        RecordCryptoError,
+        "MALFORMED",
+      );
+    });
+
+    it("rejects version 1 (wraps inside the blob) and an unknown suite with UNSUPPORTED_VERSION", async function () {
+      const sealed = encryptRecord({
+        plaintext: "x",
+        ...freshContext(),
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const v1 = sealed.bytes.slice();
+      v1[4] = 1;
+      await expectError(() => parseEnvelope(v1), RecordCryptoError, "UNSUPPORTED_VERSION");
+      const suite2 = sealed.bytes.slice();
+      suite2[5] = 2;
+      await expectError(() => parseEnvelope(suite2), RecordCryptoError, "UNSUPPORTED_VERSION");
+    });
+  });
+
+  describe("serializeKeyWrap / parseKeyWrap", function () {
+    it("writes the documented 147-byte layout and round-trips", function () {
+      const sealed = encryptRecord({
+        plaintext: "x",
+        ...freshContext(),
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const [w] = sealed.keyWraps;
+      expect(KEY_WRAP_LENGTH).to.equal(WRAP.end);
+      expect(w).to.have.length(147);
+      expect(text.decode(w.subarray(0, 4))).to.equal("MCRK");
+      expect([w[4], w[5]]).to.deep.equal([2, 1]);
+      const parsed = parseKeyWrap(w);
+      expect(parsed.contentHash).to.equal(sealed.contentHash);
+      expect(hexlify(parsed.ephemeralPublicKey)).to.match(/^0x0[23]/);
+      expect(serializeKeyWrap(parsed)).to.deep.equal(w);
+    });
+
+    it("rejects broken wraps with MALFORMED and another version with UNSUPPORTED_VERSION", async function () {
+      const sealed = encryptRecord({
+        plaintext: "x",
+        ...freshContext(),
+        recipients: [generateEncryptionKeyPair().publicKey],
+      });
+      const [w] = sealed.keyWraps;
+      const cases: [Uint8Array, RegExp][] = [
+        [w.subarray(0, 3), /too short/],
+        [flipByte(w, 1), /bad key wrap magic/],
+        [w.subarray(0, 146), /147 bytes/],
+        [getBytes(concat([w, "0x00"])), /147 bytes/],
+        [flipByte(w, WRAP.ephemeral, 0x07), /must be compressed/],
+      ];
+      for (const [bytes, reason] of cases) {
+        const error = await expectError(() => parseKeyWrap(bytes), RecordCryptoError, "MALFORMED");
+        expect(error.message).to.match(reason);
+      }
+      await expectError(() => parseKeyWrap(flipByte(w, 4, 0x03)), RecordCryptoError, "UNSUPPORTED_VERSION");
+      await expectError(
+        () => serializeKeyWrap({ ...parseKeyWrap(w), wrappedKey: new Uint8Array(32) }),
+        RecordCryptoError,
+        "MALFORMED",
+      );
+    });
+  });
+
+  describe("unwrapDataKey / wrapDataKey", function () {
+    it("lets a recipient add a grantee later: same blob, same content hash, one more wrap", async function () {
       const custodian = generateEncryptionKeyPair();
       const grantee = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "later", ...context, recipients: [custodian.publicKey] });
+      const blobBefore = sealed.bytes.slice();
       await expectError(
-        () => decryptRecord({ envelope: sealed.bytes, ...context, privateKey: grantee.privateKey }),
+        () => decryptRecord({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...grantee }),
         RecordCryptoError,
         "NOT_A_RECIPIENT",
       );
 
-      const dataKey = unwrapDataKey({ envelope: sealed.bytes, ...context, privateKey: custodian.privateKey });
+      const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...custodian });
       expect(dataKey).to.have.length(32);
-      const extended = addRecipients({ envelope: sealed.bytes, dataKey, recipients: [grantee.publicKey], ...context });
-      expect(extended.envelope.recipients).to.have.length(2);
-      expect(extended.envelope.ciphertext).to.deep.equal(sealed.envelope.ciphertext);
-      expect(extended.contentHash).to.not.equal(sealed.contentHash);
+      const added = wrapDataKey({ envelope: sealed.bytes, dataKey, recipients: [grantee.publicKey], ...context });
+      expect(added).to.have.length(1);
+      expect(parseKeyWrap(added[0]).contentHash).to.equal(sealed.contentHash);
+      expect(sealed.bytes).to.deep.equal(blobBefore);
+      expect(keccak256(sealed.bytes)).to.equal(sealed.contentHash);
+      const keyWraps = [...sealed.keyWraps, ...added];
       for (const reader of [custodian, grantee]) {
-        const plain = decryptRecord({ envelope: extended.bytes, ...context, privateKey: reader.privateKey });
+        const plain = decryptRecord({ envelope: sealed.bytes, keyWraps, ...context, privateKey: reader.privateKey });
         expect(text.decode(plain)).to.equal("later");
       }
     });
 
-    it("wrapKeyFor makes an entry the grantee can open once added to the envelope", function () {
-      const custodian = generateEncryptionKeyPair();
-      const grantee = generateEncryptionKeyPair();
-      const context = freshContext();
-      const sealed = encryptRecord({ plaintext: "slip", ...context, recipients: [custodian.publicKey] });
-      const dataKey = unwrapDataKey({ envelope: sealed.bytes, ...context, privateKey: custodian.privateKey });
-      const entry = wrapKeyFor({ dataKey, recipient: grantee.publicKey, ...context });
-      const envelope = { ...sealed.envelope, recipients: [...sealed.envelope.recipients, entry] };
-      expect(text.decode(decryptRecord({ envelope, ...context, privateKey: grantee.privateKey }))).to.equal("slip");
-    });
-
-    it("refuses a data key that does not open the envelope, or another record's context", async function () {
+    it("refuses a data key that does not open the blob, or another record's context", async function () {
       const custodian = generateEncryptionKeyPair();
       const grantee = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "x", ...context, recipients: [custodian.publicKey] });
       await expectError(
         () =>
-          addRecipients({
+          wrapDataKey({
             envelope: sealed.bytes,
             dataKey: new Uint8Array(randomBytes(32)),
             recipients: [grantee.publicKey],
@@ -432,10 +709,10 @@ describe("crypto", function () {
         RecordCryptoError,
         "INVALID_KEY",
       );
-      const dataKey = unwrapDataKey({ envelope: sealed.bytes, ...context, privateKey: custodian.privateKey });
+      const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...custodian });
       await expectError(
         () =>
-          addRecipients({
+          wrapDataKey({
             envelope: sealed.bytes,
             dataKey,
             recipients: [grantee.publicKey],
