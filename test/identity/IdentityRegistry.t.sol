@@ -1314,6 +1314,34 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         registry.executeRecovery(patientId);
     }
 
+    /// BUG (IdentityRegistry, not fixed here: this test is expected to FAIL until it is).
+    /// Binding an account to an identity never asks that account: any patient controller can make any
+    /// address a controller of its own identity (`setController(own, victimKey, true)`), and any operator
+    /// can make it an operator of its organisation (`addOperator`). Once a registrar has proposed a
+    /// recovery to `newKey` (the key is public in `RecoveryProposed`), a stranger binds `newKey` within the
+    /// 72 h delay and `executeRecovery` reverts `IdentityAccountAlreadyBound(newKey)`. The patient has lost
+    /// its keys (that is why it is recovered) and, without a guardian, cannot cancel; no registrar can
+    /// propose another recovery (`IdentityRecoveryPending`). The same trick front-runs `registerPatient`
+    /// and `rotateKey`. Only the owner of `newKey` can unbind itself (rotate the stranger's identity away
+    /// or remove itself), and the stranger can re-bind it before the next `executeRecovery` lands.
+    /// A fix either makes binding consensual (the bound account calls or signs) or lets a registrar
+    /// replace a recovery whose target became bound.
+    function test_executeRecovery_cannotBeBlockedByAStrangerBindingTheNewKey() public {
+        _aliceAsPatient(); // alice then loses her key; she has no guardian
+        _registerPatient(mallory, _id("mallory"), _hash("mallory commitment"));
+        vm.prank(registrar);
+        registry.proposeRecovery(patientId, carol);
+
+        // Mallory binds carol to her own identity without carol's consent. Whether a fix lets this
+        // call succeed or not, the recovery below must go through.
+        uint256 malloryId = _id("mallory");
+        vm.prank(mallory);
+        try registry.setController(malloryId, carol, true) {} catch {}
+        vm.warp(block.timestamp + RECOVERY_DELAY);
+        registry.executeRecovery(patientId); // BUG: reverts IdentityAccountAlreadyBound(carol)
+        assertTrue(registry.isController(carol, patientId), "the patient is recovered");
+    }
+
     // ================================================================ pause
 
     function test_pause_stopsWritesAndOnlyAdminUnpauses() public {
