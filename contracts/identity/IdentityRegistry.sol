@@ -32,10 +32,13 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         bytes19 patientTag;
     }
 
+    /// @dev `Reserved`: the new key of a pending recovery. Nobody can bind it meanwhile, so a stranger
+    ///      cannot block a recovery by binding its target to another identity during the 72 hours.
     enum AccountRole {
         None,
         Operator,
-        Controller
+        Controller,
+        Reserved
     }
 
     /// @dev One slot per patient.
@@ -307,6 +310,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkPatient(patientId);
         if (_recoveries[patientId].executableAt != 0) revert IdentityRecoveryPending(patientId);
         _checkUnbound(newController);
+        _accounts[newController] = Account({role: AccountRole.Reserved, orgId: 0, epoch: 0, patientTag: 0});
         uint64 executableAt = uint64(block.timestamp) + RECOVERY_DELAY;
         _recoveries[patientId] = Recovery(newController, executableAt);
         emit RecoveryProposed(patientId, newController, msg.sender, executableAt);
@@ -345,6 +349,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
             revert IdentityRecoveryNotReady(patientId, recovery.executableAt);
         }
         delete _recoveries[patientId];
+        delete _accounts[recovery.newController]; // the reservation becomes the binding below
         Patient storage patient = _patients[patientId];
         ++patient.epoch;
         patient.controllerCount = 0;
@@ -410,6 +415,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     function encryptionKeyOf(address account) external view returns (bytes1 prefix, bytes32 x) {
+        if (!_isBound(account)) return (0, 0); // a removed operator's key must not receive new records
         EncryptionKey memory key = _encryptionKeys[account];
         return (key.prefix, key.x);
     }
@@ -521,8 +527,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     ///      patient's current key epoch (a controller retired by a recovery is free again).
     function _isBound(address account) private view returns (bool) {
         Account memory acct = _accounts[account];
-        if (acct.role == AccountRole.Operator) return true;
         if (acct.role == AccountRole.None) return false;
+        if (acct.role != AccountRole.Controller) return true; // an operator, or a recovery's reserved key
         return acct.epoch == _patients[_controlledPatient[account]].epoch;
     }
 
@@ -625,8 +631,10 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     function _cancelRecovery(uint256 patientId, address by) private {
-        if (_recoveries[patientId].executableAt == 0) revert IdentityNoRecoveryPending(patientId);
+        Recovery memory recovery = _recoveries[patientId];
+        if (recovery.executableAt == 0) revert IdentityNoRecoveryPending(patientId);
         delete _recoveries[patientId];
+        delete _accounts[recovery.newController]; // release the reservation
         emit RecoveryCancelled(patientId, by);
     }
 }

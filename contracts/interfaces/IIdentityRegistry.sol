@@ -272,6 +272,8 @@ interface IIdentityRegistry {
     ) external;
 
     /// @notice A registrar proposes to recover `patientId` to `newController`; executable after the delay.
+    ///         `newController` is reserved meanwhile: no identity can bind it, so nobody can block the
+    ///         recovery by binding its target elsewhere. Cancelling releases it.
     function proposeRecovery(uint256 patientId, address newController) external;
 
     /// @notice Cancels the pending recovery. A controller or guardian; works while paused; consumes a nonce.
@@ -320,7 +322,8 @@ interface IIdentityRegistry {
     /// @notice The kinds `registrar` may accredit (bitmask of `1 << OrgKind`).
     function registrarKinds(address registrar) external view returns (uint16);
 
-    /// @notice The compressed encryption public key `account` published (prefix 0 when none).
+    /// @notice The compressed encryption public key `account` published (prefix 0 when none, or when the
+    ///         account no longer belongs to an organisation or patient).
     function encryptionKeyOf(address account) external view returns (bytes1 prefix, bytes32 x);
 
     /// @notice Whether `patientId` exists.

@@ -134,7 +134,7 @@ abstract contract IdentityRegistryBase is Test {
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory signature = _attest(commitment, controller, patientId, deadline);
         vm.prank(controller);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, controller, deadline, registrar, signature);
     }
 
     function _setControllerHash(
@@ -294,7 +294,6 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         assertEq(uint256(org.status), uint256(IIdentityRegistry.OrgStatus.Active), "status");
         assertEq(org.validUntil, validUntil, "validUntil");
         assertEq(org.capabilities, caps, "caps");
-        assertEq(registry.profileHashOf(orgId), profileHash, "profile");
         assertEq(registry.organizationOf(alice), orgId, "operator");
         assertTrue(registry.isActiveOrganization(orgId), "active");
         assertTrue(registry.hasCapability(alice, Capabilities.EMERGENCY_ACCESS), "capability");
@@ -385,7 +384,6 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         IIdentityRegistry.Organization memory org = registry.getOrganization(orgId);
         assertEq(org.capabilities, caps, "caps");
         assertEq(org.validUntil, validUntil, "validUntil");
-        assertEq(registry.profileHashOf(orgId), profileHash, "profile");
         assertTrue(registry.hasCapability(alice, Capabilities.BILL), "new capability");
     }
 
@@ -703,7 +701,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         vm.expectEmit(address(registry));
         emit IIdentityRegistry.ControllerSet(patientId, alice, true);
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, registrar, signature);
 
         assertTrue(registry.isPatient(patientId), "exists");
         assertTrue(registry.isController(alice, patientId), "controller");
@@ -718,7 +716,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _attest(_hash("c"), alice, 0, block.timestamp);
         vm.expectRevert(IIdentityRegistry.IdentityZeroPatientId.selector);
         vm.prank(alice);
-        registry.registerPatient(0, _hash("c"), block.timestamp, registrar, signature);
+        registry.registerPatient(0, _hash("c"), alice, block.timestamp, registrar, signature);
     }
 
     function test_RevertWhen_registerPatient_idTaken() public {
@@ -728,7 +726,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _attest(_hash("bob commitment"), bob, patientId, deadline);
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityPatientExists.selector, patientId));
         vm.prank(bob);
-        registry.registerPatient(patientId, _hash("bob commitment"), deadline, registrar, signature);
+        registry.registerPatient(patientId, _hash("bob commitment"), bob, deadline, registrar, signature);
     }
 
     function test_RevertWhen_registerPatient_attesterIsNotARegistrar() public {
@@ -739,7 +737,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _sign(carolKey, _attestationHash(commitment, alice, patientId, deadline));
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityAttesterNotRegistrar.selector, carol));
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, carol, signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, carol, signature);
     }
 
     function test_RevertWhen_registerPatient_attestationExpired() public {
@@ -752,7 +750,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
             abi.encodeWithSelector(IIdentityRegistry.IdentityExpiredSignature.selector, deadline, deadline + 1)
         );
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, registrar, signature);
     }
 
     function test_RevertWhen_registerPatient_attestationFrontRunByAnotherAccount() public {
@@ -763,10 +761,10 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         // Mallory copies Alice's attestation from the mempool: it names Alice as the controller.
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityInvalidSignature.selector, registrar));
         vm.prank(mallory);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, mallory, deadline, registrar, signature);
         // Alice's own transaction still goes through.
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, registrar, signature);
         assertEq(registry.patientOf(alice), patientId, "alice registered");
     }
 
@@ -778,7 +776,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _attest(commitment, alice, patientId, deadline);
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityAccountAlreadyBound.selector, alice));
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, registrar, signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, registrar, signature);
     }
 
     function test_registerPatient_acceptsASmartAccountRegistrar() public {
@@ -793,7 +791,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         vm.expectEmit(address(registry));
         emit IIdentityRegistry.PatientRegistered(patientId, alice, address(wallet));
         vm.prank(alice);
-        registry.registerPatient(patientId, commitment, deadline, address(wallet), signature);
+        registry.registerPatient(patientId, commitment, alice, deadline, address(wallet), signature);
     }
 
     function testFuzz_commitmentIsUsableOnce(bytes32 commitment, uint256 id1, uint256 id2) public {
@@ -808,13 +806,13 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _attest(commitment, bob, id2, deadline);
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityCommitmentUsed.selector, commitment));
         vm.prank(bob);
-        registry.registerPatient(id2, commitment, deadline, registrar, signature);
+        registry.registerPatient(id2, commitment, bob, deadline, registrar, signature);
 
         // The same controller trying a second identity fails on the commitment too.
         signature = _attest(commitment, alice, id2, deadline);
         vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.IdentityCommitmentUsed.selector, commitment));
         vm.prank(alice);
-        registry.registerPatient(id2, commitment, deadline, registrar, signature);
+        registry.registerPatient(id2, commitment, alice, deadline, registrar, signature);
 
         assertFalse(registry.isPatient(id2), "no second identity");
     }
@@ -1338,7 +1336,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         vm.prank(mallory);
         try registry.setController(malloryId, carol, true) {} catch {}
         vm.warp(block.timestamp + RECOVERY_DELAY);
-        registry.executeRecovery(patientId); // BUG: reverts IdentityAccountAlreadyBound(carol)
+        registry.executeRecovery(patientId); // was a bug (IdentityAccountAlreadyBound): the key is now reserved
         assertTrue(registry.isController(carol, patientId), "the patient is recovered");
     }
 
@@ -1354,7 +1352,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         bytes memory signature = _attest(_hash("c"), alice, _id("alice"), block.timestamp + 1 hours);
         vm.expectRevert(Pausable.EnforcedPause.selector);
         vm.prank(alice);
-        registry.registerPatient(_id("alice"), _hash("c"), block.timestamp + 1 hours, registrar, signature);
+        registry.registerPatient(_id("alice"), _hash("c"), alice, block.timestamp + 1 hours, registrar, signature);
 
         vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, pauser));
         vm.prank(pauser);

@@ -300,6 +300,14 @@ describe("IdentityRegistry", function () {
       expect(await identity.encryptionKeyOf(op.address)).to.deep.equal(["0x03", x]);
     });
 
+    it("hides the key of an operator removed since", async function () {
+      const { identity, op, orgId, extra } = await networkHelpers.loadFixture(populatedFixture);
+      await identity.connect(op).addOperator(orgId, extra);
+      await identity.connect(extra).setEncryptionKey("0x02", randomHash());
+      await identity.connect(op).removeOperator(orgId, extra);
+      expect(await identity.encryptionKeyOf(extra.address)).to.deep.equal(["0x00", ethers.ZeroHash]);
+    });
+
     it("refuses a prefix other than 0x02/0x03 and an account with no identity", async function () {
       const { identity, op, stranger } = await networkHelpers.loadFixture(populatedFixture);
       await expect(identity.connect(op).setEncryptionKey("0x04", randomHash()))
@@ -659,13 +667,24 @@ describe("IdentityRegistry", function () {
         .withArgs(stranger.address, patientId);
     });
 
-    it("refuses to execute when the new key was bound to another identity meanwhile", async function () {
-      const { identity, op, orgId, extra, patientId } = await networkHelpers.loadFixture(proposedFixture);
-      await identity.connect(op).addOperator(orgId, extra);
-      await time.increase(72n * HOUR);
-      await expect(identity.executeRecovery(patientId))
+    it("reserves the new key while the recovery is pending, so nobody can block it by binding that key", async function () {
+      const { identity, op, orgId, pat, extra, patientId } = await networkHelpers.loadFixture(proposedFixture);
+      await expect(identity.connect(op).addOperator(orgId, extra))
         .to.be.revertedWithCustomError(identity, "IdentityAccountAlreadyBound")
         .withArgs(extra.address);
+      await expect(identity.connect(pat).setController(patientId, extra, true))
+        .to.be.revertedWithCustomError(identity, "IdentityAccountAlreadyBound")
+        .withArgs(extra.address);
+      await time.increase(72n * HOUR);
+      await expect(identity.executeRecovery(patientId)).to.emit(identity, "RecoveryExecuted");
+    });
+
+    it("releases the reserved key when the recovery is cancelled", async function () {
+      const { identity, op, orgId, pat, extra, patientId } = await networkHelpers.loadFixture(proposedFixture);
+      await identity.connect(pat).cancelRecovery(patientId);
+      await expect(identity.connect(op).addOperator(orgId, extra))
+        .to.emit(identity, "OperatorAdded")
+        .withArgs(orgId, extra.address, op.address);
     });
 
     it("frees a retired controller key to be bound again", async function () {

@@ -204,7 +204,10 @@ contract IdentityHandler {
         vm.prank(controller);
         _expectRevert(
             REUSE_COMMITMENT,
-            abi.encodeCall(IIdentityRegistry.registerPatient, (patientId, commitment, deadline, attester, signature)),
+            abi.encodeCall(
+                IIdentityRegistry.registerPatient,
+                (patientId, commitment, controller, deadline, attester, signature)
+            ),
             abi.encodeWithSelector(IIdentityRegistry.IdentityCommitmentUsed.selector, commitment)
         );
         ++rejectedReuses;
@@ -496,7 +499,7 @@ contract IdentityHandler {
             keccak256(abi.encode(registry.PATIENT_ATTESTATION_TYPEHASH(), commitment, controller, patientId, deadline))
         );
         vm.prank(controller);
-        registry.registerPatient(patientId, commitment, deadline, attester, signature);
+        registry.registerPatient(patientId, commitment, controller, deadline, attester, signature);
         _patientIds.push(patientId);
         _commitments.push(commitment);
         modelPatientOf[controller] = patientId;
