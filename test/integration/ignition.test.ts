@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import type { BaseContract } from "ethers";
+
 import IdentityModule from "../../ignition/modules/Identity.ts";
+import MedChainModule from "../../ignition/modules/MedChain.ts";
 import { Capabilities, kindsMask, OrgKind, Roles } from "../../src/roles.ts";
 import { RESTRICTED_FUNCTIONS } from "../../src/wiring.ts";
 import type { IdentityRegistry, MedChainAccessManager } from "../../typechain-types/index.ts";
@@ -39,5 +42,33 @@ describe("Ignition: Identity module", function () {
     await expect(
       identity.connect(operator).registerOrganization(OrgKind.Lab, 0, validUntil, randomHash(), operator),
     ).to.be.revertedWithCustomError(identity, "AccessManagedUnauthorized");
+  });
+});
+
+describe("Ignition: MedChain module (the whole system)", function () {
+  it("deploys every contract against one AccessManager and wires every restricted function listed in src/wiring.ts", async function () {
+    const deployed = await ignition.deploy(MedChainModule);
+    const manager = deployed.manager as unknown as MedChainAccessManager;
+    const names = Object.keys(RESTRICTED_FUNCTIONS) as (keyof typeof RESTRICTED_FUNCTIONS)[];
+    const byName: Record<string, BaseContract> = {
+      IdentityRegistry: deployed.identity,
+      ConsentManager: deployed.consent,
+      RecordRegistry: deployed.records,
+      SupplyChain: deployed.supply,
+    };
+    for (const name of names) {
+      const contract = byName[name];
+      expect(contract, `${name} is deployed by the MedChain module`).to.not.equal(undefined);
+      const target = await contract.getAddress();
+      expect(await (contract as unknown as { authority(): Promise<string> }).authority()).to.equal(
+        await manager.getAddress(),
+      );
+      for (const [fn, role] of Object.entries(RESTRICTED_FUNCTIONS[name])) {
+        const selector = contract.interface.getFunction(fn)!.selector;
+        expect(await manager.getTargetFunctionRole(target, selector), `${name}.${fn}`).to.equal(Roles[role]);
+      }
+    }
+    const records = deployed.records as unknown as { consentManager(): Promise<string> };
+    expect(await records.consentManager()).to.equal(await deployed.consent.getAddress());
   });
 });
