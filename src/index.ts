@@ -9,3 +9,4 @@ export * from "./records.ts";
 export * from "./gs1.ts";
 export * from "./merkle.ts";
 export * from "./serial-store.ts";
+export * from "./trials.ts";
