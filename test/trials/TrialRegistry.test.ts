@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
+import { keccak256, toBeHex, toUtf8Bytes, TypedDataEncoder, zeroPadValue } from "ethers";
 import { network } from "hardhat";
 
 import { EnrolTypes, ReconsentTypes, typeString, WithdrawTypes } from "../../src/eip712.ts";
@@ -106,7 +106,8 @@ describe("TrialRegistry", function () {
     });
 
     it("exposes its wiring: identity, consent and the EIP-712 type hashes of src/eip712.ts", async function () {
-      const { trials, identity, consent } = await networkHelpers.loadFixture(trialsFixture);
+      const { trials, identity, consent, domain } = await networkHelpers.loadFixture(trialsFixture);
+      expect(await trials.DOMAIN_SEPARATOR()).to.equal(TypedDataEncoder.hashDomain(domain));
       expect(await trials.identity()).to.equal(await identity.getAddress());
       expect(await trials.consent()).to.equal(await consent.getAddress());
       expect(await trials.ENROL_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(typeString(EnrolTypes))));
