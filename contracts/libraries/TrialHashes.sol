@@ -33,4 +33,28 @@ library TrialHashes {
     function outcomesCommitment(bytes32 salt, bytes32 definitionHash) internal pure returns (bytes32) {
         return keccak256(abi.encode(salt, definitionHash));
     }
+
+    /// @notice The root reached from `leaf` through `proof`, hashing each pair sorted: exactly OpenZeppelin's
+    ///         `MerkleProof.processProofCalldata` (a differential fuzz test checks it), written as a tight loop
+    ///         because it dominates `verifyDataPoint`: about 90 gas a level instead of about 350.
+    /// @dev Each level writes the smaller node at 0x00 and the larger at 0x20 (scratch space, so memory-safe)
+    ///      and hashes the 64 bytes: `commutativeKeccak256(node, sibling)`.
+    function processProof(bytes32[] calldata proof, bytes32 leaf) internal pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            let end := add(proof.offset, shl(5, proof.length))
+            for {
+                let p := proof.offset
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sibling := calldataload(p)
+                // sibling < node: node goes to 0x20 and sibling to 0x00; otherwise node first.
+                let nodeAt := shl(5, lt(sibling, node))
+                mstore(nodeAt, node)
+                mstore(xor(nodeAt, 0x20), sibling)
+                node := keccak256(0x00, 0x40)
+            }
+        }
+    }
 }

@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
@@ -176,12 +175,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     }
 
     /// @inheritdoc ITrialRegistry
-    function grantDataAccess(
-        bytes32 trialId,
-        uint256 orgId,
-        bytes32 duaHash,
-        uint64 expiresAt
-    ) external whenNotPaused {
+    function grantDataAccess(bytes32 trialId, uint256 orgId, bytes32 duaHash, uint64 expiresAt) external whenNotPaused {
         _checkSponsor(trialId);
         _checkResearchOrganization(orgId);
         if (expiresAt <= block.timestamp) revert TrialExpiryInPast(expiresAt, block.timestamp);
@@ -257,7 +251,12 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     }
 
     /// @inheritdoc ITrialRegistry
-    function reconsent(bytes32 trialId, uint256 patientId, bytes32 salt, uint32 protocolVersion) external whenNotPaused {
+    function reconsent(
+        bytes32 trialId,
+        uint256 patientId,
+        bytes32 salt,
+        uint32 protocolVersion
+    ) external whenNotPaused {
         _useNonce(patientId);
         _reconsent(trialId, patientId, salt, protocolVersion, msg.sender);
     }
@@ -320,7 +319,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         bytes32 root = _batchRoots[trialId][batchIndex];
         if (root == 0) revert TrialUnknownBatch(trialId, batchIndex);
         bytes32 leaf = TrialHashes.dataLeaf(participantId, protocolVersion, rowHash, salt);
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) return DataPointStatus.NotIncluded;
+        if (TrialHashes.processProof(proof, leaf) != root) return DataPointStatus.NotIncluded;
 
         Participant memory p = _participants[trialId][participantId];
         if (p.enrolledAt == 0 || batchIndex < p.enrolledFromBatch) return DataPointStatus.NotEnrolled;
