@@ -40,6 +40,7 @@ library TrialHashes {
     /// @dev Each level writes the smaller node at 0x00 and the larger at 0x20 (scratch space, so memory-safe)
     ///      and hashes the 64 bytes: `commutativeKeccak256(node, sibling)`.
     function processProof(bytes32[] calldata proof, bytes32 leaf) internal pure returns (bytes32 node) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             node := leaf
             let end := add(proof.offset, shl(5, proof.length))

@@ -22,17 +22,19 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ constants
 
     /// @dev The READ action bit of consent. Must equal `Scopes.READ` (Scopes.sol).
-    uint8 internal constant ACTION_READ = 1 << 0;
+    uint8 private constant _ACTION_READ = 1 << 0;
     /// @dev The RESEARCH purpose bit of consent. Must equal `Scopes.RESEARCH` (Scopes.sol).
-    uint8 internal constant PURPOSE_RESEARCH = 1 << 3;
+    uint8 private constant _PURPOSE_RESEARCH = 1 << 3;
 
     bytes32 public constant ENROL_TYPEHASH =
         keccak256(
-            "Enrol(bytes32 trialId,uint256 patientId,bytes32 salt,uint32 protocolVersion,uint256 nonce,uint256 deadline)"
+            "Enrol(bytes32 trialId,uint256 patientId,bytes32 salt,uint32 protocolVersion,"
+            "uint256 nonce,uint256 deadline)"
         );
     bytes32 public constant RECONSENT_TYPEHASH =
         keccak256(
-            "Reconsent(bytes32 trialId,uint256 patientId,bytes32 salt,uint32 protocolVersion,uint256 nonce,uint256 deadline)"
+            "Reconsent(bytes32 trialId,uint256 patientId,bytes32 salt,uint32 protocolVersion,"
+            "uint256 nonce,uint256 deadline)"
         );
     bytes32 public constant WITHDRAW_TYPEHASH =
         keccak256("Withdraw(bytes32 trialId,uint256 patientId,bytes32 salt,uint256 nonce,uint256 deadline)");
@@ -40,9 +42,9 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ immutables
 
     /// @notice The identity registry every role check asks.
-    IIdentityRegistry public immutable identity;
+    IIdentityRegistry public immutable IDENTITY;
     /// @notice The consent manager asked for the patient's RESEARCH grant to the sponsor.
-    IResearchConsent public immutable consent;
+    IResearchConsent public immutable CONSENT;
 
     // ------------------------------------------------------------------ storage
 
@@ -62,8 +64,8 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         IIdentityRegistry identityRegistry,
         IResearchConsent consentManager
     ) AccessManaged(initialAuthority) EIP712("MedChain TrialRegistry", "1") {
-        identity = identityRegistry;
-        consent = consentManager;
+        IDENTITY = identityRegistry;
+        CONSENT = consentManager;
     }
 
     // ------------------------------------------------------------------ PAUSER / ADMIN
@@ -89,14 +91,14 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         uint32 dataScopes,
         uint256 monitorOrgId
     ) external whenNotPaused returns (bytes32 trialId) {
-        (uint256 sponsorOrgId, IIdentityRegistry.Organization memory org) = identity.activeOrganizationOf(msg.sender);
+        (uint256 sponsorOrgId, IIdentityRegistry.Organization memory org) = IDENTITY.activeOrganizationOf(msg.sender);
         if (
             sponsorOrgId == 0 ||
             org.kind != IIdentityRegistry.OrgKind.Sponsor ||
             org.capabilities & Capabilities.SPONSOR_TRIALS == 0
         ) revert TrialNotSponsorOrganization(msg.sender);
         if (dataScopes == 0) revert TrialNoDataScopes();
-        if (monitorOrgId != 0 && (monitorOrgId == sponsorOrgId || !identity.isActiveOrganization(monitorOrgId))) {
+        if (monitorOrgId != 0 && (monitorOrgId == sponsorOrgId || !IDENTITY.isActiveOrganization(monitorOrgId))) {
             revert TrialInvalidMonitor(monitorOrgId);
         }
         trialId = TrialHashes.trialId(sponsorOrgId, registryIdHash);
@@ -202,7 +204,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     ) external whenNotPaused returns (uint32 batchIndex) {
         Trial storage trial = _trials[trialId];
         _checkOpen(trial, trialId);
-        (uint256 siteOrgId, IIdentityRegistry.Organization memory org) = identity.activeOrganizationOf(msg.sender);
+        (uint256 siteOrgId, IIdentityRegistry.Organization memory org) = IDENTITY.activeOrganizationOf(msg.sender);
         if (!_sites[trialId][siteOrgId] || org.capabilities & Capabilities.RESEARCH == 0) {
             revert TrialSiteNotAuthorized(trialId, msg.sender);
         }
@@ -217,7 +219,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     function publishInterim(bytes32 trialId, bytes32 interimHash) external whenNotPaused {
         Trial storage trial = _trials[trialId];
         _checkOpen(trial, trialId);
-        (uint256 orgId, ) = identity.activeOrganizationOf(msg.sender);
+        (uint256 orgId, ) = IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId == 0 || orgId != trial.monitorOrgId) revert TrialNotMonitor(trialId, msg.sender);
         emit InterimPublished(trialId, orgId, interimHash, trial.batchCount);
     }
@@ -337,7 +339,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
 
     /// @inheritdoc ITrialRegistry
     function hasDataAccess(bytes32 trialId, uint256 orgId) external view returns (bool) {
-        return _dataAccess[trialId][orgId] > block.timestamp && identity.isActiveOrganization(orgId);
+        return _dataAccess[trialId][orgId] > block.timestamp && IDENTITY.isActiveOrganization(orgId);
     }
 
     /// @inheritdoc ITrialRegistry
@@ -410,7 +412,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     function _checkSponsor(bytes32 trialId) private view returns (Trial storage trial) {
         trial = _trials[trialId];
         if (trial.status == TrialStatus.None) revert TrialUnknown(trialId);
-        (uint256 orgId, ) = identity.activeOrganizationOf(msg.sender);
+        (uint256 orgId, ) = IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId != trial.sponsorOrgId) revert TrialNotSponsor(trialId, msg.sender);
     }
 
@@ -423,14 +425,14 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     /// @dev `orgId` is active and holds RESEARCH (sites, data recipients).
     function _checkResearchOrganization(uint256 orgId) private view {
         if (
-            !identity.isActiveOrganization(orgId) ||
-            identity.getOrganization(orgId).capabilities & Capabilities.RESEARCH == 0
+            !IDENTITY.isActiveOrganization(orgId) ||
+            IDENTITY.getOrganization(orgId).capabilities & Capabilities.RESEARCH == 0
         ) revert TrialNotResearchOrganization(orgId);
     }
 
     /// @dev `actor` is a controller or a current guardian of `patientId`, checked now.
     function _checkActor(address actor, uint256 patientId, bytes32 participantId) private view {
-        if (!identity.canActForPatient(actor, patientId)) revert TrialNotAuthorizedForPatient(actor, participantId);
+        if (!IDENTITY.canActForPatient(actor, patientId)) revert TrialNotAuthorizedForPatient(actor, participantId);
     }
 
     /// @dev The patient's RESEARCH grant to the sponsor covers the trial's data categories for READ.
@@ -440,7 +442,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         uint256 patientId,
         bytes32 participantId
     ) private view {
-        if (!consent.hasAccess(patientId, trial.sponsorOrgId, trial.dataScopes, ACTION_READ, PURPOSE_RESEARCH)) {
+        if (!CONSENT.hasAccess(patientId, trial.sponsorOrgId, trial.dataScopes, _ACTION_READ, _PURPOSE_RESEARCH)) {
             revert TrialNoResearchConsent(trialId, participantId);
         }
     }

@@ -249,7 +249,7 @@ contract TrialRegistryGasTest is TrialsBase {
     /// @dev gasleft() difference around the call alone: the calldata is encoded before (encoding is the
     ///      caller's own code), and the registry's account is warmed, when `warm`, by a call that reads none of
     ///      the measured slots.
-    function _measure(uint256 batchIndex, uint32 version, bool warm) internal returns (uint256 used) {
+    function _measure(uint256 batchIndex, uint32 version, bool warm) internal view returns (uint256 used) {
         TrialRegistry t = trials;
         bytes memory data = abi.encodeCall(
             t.verifyDataPoint,

@@ -108,8 +108,8 @@ describe("TrialRegistry", function () {
     it("exposes its wiring: identity, consent and the EIP-712 type hashes of src/eip712.ts", async function () {
       const { trials, identity, consent, domain } = await networkHelpers.loadFixture(trialsFixture);
       expect(await trials.DOMAIN_SEPARATOR()).to.equal(TypedDataEncoder.hashDomain(domain));
-      expect(await trials.identity()).to.equal(await identity.getAddress());
-      expect(await trials.consent()).to.equal(await consent.getAddress());
+      expect(await trials.IDENTITY()).to.equal(await identity.getAddress());
+      expect(await trials.CONSENT()).to.equal(await consent.getAddress());
       expect(await trials.ENROL_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(typeString(EnrolTypes))));
       expect(await trials.RECONSENT_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(typeString(ReconsentTypes))));
       expect(await trials.WITHDRAW_TYPEHASH()).to.equal(keccak256(toUtf8Bytes(typeString(WithdrawTypes))));
