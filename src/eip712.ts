@@ -108,3 +108,38 @@ export const ConsentCloseEmergencyAccessTypes: TypedDataTypes = {
     { name: "deadline", type: "uint256" },
   ],
 };
+
+/** TrialRegistry: a patient's enrolment under a participant id, consenting to a protocol version. */
+export const EnrolTypes: TypedDataTypes = {
+  Enrol: [
+    { name: "trialId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "salt", type: "bytes32" },
+    { name: "protocolVersion", type: "uint32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** TrialRegistry: a participant's consent to an amended protocol version. */
+export const ReconsentTypes: TypedDataTypes = {
+  Reconsent: [
+    { name: "trialId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "salt", type: "bytes32" },
+    { name: "protocolVersion", type: "uint32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** TrialRegistry: a participant's withdrawal. */
+export const WithdrawTypes: TypedDataTypes = {
+  Withdraw: [
+    { name: "trialId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "salt", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};

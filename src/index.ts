@@ -12,3 +12,4 @@ export * from "./merkle.ts";
 export * from "./serial-store.ts";
 export * from "./errors.ts";
 export * from "./relayer.ts";
+export * from "./trials.ts";

@@ -25,6 +25,10 @@ export const RESTRICTED_FUNCTIONS = {
     pause: "PAUSER",
     // unpause: ADMIN (default)
   },
+  TrialRegistry: {
+    pause: "PAUSER",
+    // unpause: ADMIN (default); everything else is checked against the IdentityRegistry and consent
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;

@@ -2,6 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import ConsentModule from "./Consent.ts";
 import SupplyModule from "./Supply.ts";
+import TrialsModule from "./Trials.ts";
 
 /**
  * The whole system: the AccessManager and every contract, each restricted function wired to its role.
@@ -10,5 +11,6 @@ import SupplyModule from "./Supply.ts";
 export default buildModule("MedChain", (m) => {
   const { manager, identity, records, consent } = m.useModule(ConsentModule);
   const { supply } = m.useModule(SupplyModule);
-  return { manager, identity, records, consent, supply };
+  const { trials } = m.useModule(TrialsModule);
+  return { manager, identity, records, consent, supply, trials };
 });

@@ -55,6 +55,7 @@ describe("Ignition: MedChain module (the whole system)", function () {
       ConsentManager: deployed.consent,
       RecordRegistry: deployed.records,
       SupplyChain: deployed.supply,
+      TrialRegistry: deployed.trials,
     };
     for (const name of names) {
       const contract = byName[name];
