@@ -17,6 +17,7 @@
  * @module
  */
 import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse, LogDescription } from "ethers";
+import { Contract } from "ethers";
 
 import type { SupplyChain } from "../../typechain-types/index.ts";
 import { withDecodedErrors } from "../errors.ts";
@@ -25,7 +26,8 @@ import { lotHash, lotId as lotIdOf, MerkleError, serialHash } from "../merkle.ts
 import { OrgKind, type OrgKindName } from "../roles.ts";
 import type { ProofSource, SerialProofStore } from "../serial-store.ts";
 import { type LogRangeOptions, queryFilterPaged, resolveLogRange, blockTimestamps } from "../views/paging.ts";
-import { LOT_STATUS_NAMES, type LotStatusName } from "../views/supply.ts";
+import { type CustodyTimeline, LOT_STATUS_NAMES, type LotStatusName, lotTimeline } from "../views/supply.ts";
+import { type EpcisDocument, type EpcisExportOptions, EpcisError, toEpcisDocument } from "../epcis.ts";
 
 // ─── Types ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -181,6 +183,13 @@ export interface DispensedUnit {
   timestamp: number;
 }
 
+/** `exportEpcis` options: the exporter's, the block range, and the lot number if the store lacks it. */
+export type ExportEpcisOptions = Omit<EpcisExportOptions, "lots"> &
+  LogRangeOptions & {
+    /** The lot number (only its hash is on chain); default: looked up in the store. */
+    lot?: string;
+  };
+
 export interface SupplyClientOptions {
   /** Where `commissionLot` adds lots, and (unless `proofs` is given) where `verifyPack` looks serials up. */
   store?: SerialProofStore;
@@ -193,6 +202,9 @@ export interface SupplyClientOptions {
 }
 
 const MAX_UINT32 = 0xffff_ffffn;
+const IDENTITY_ABI = [
+  "function getOrganization(uint256 orgId) view returns (tuple(uint8 kind, uint8 status, uint64 validUntil, uint32 capabilities, uint40 companyPrefix, uint8 prefixLength))",
+];
 
 // ─── Client ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -403,6 +415,38 @@ export class SupplyClient {
   /** The lot's status on chain by name (`none` when unknown). */
   async lotStatus(lotId: string): Promise<LotStatusName> {
     return LOT_STATUS_NAMES[Number((await this.contract.getLot(lotId)).status)];
+  }
+
+  // ── history ──
+
+  /** The lot's custody timeline from the client's deployment block (see `lotTimeline`). */
+  async custodyTimeline(lotId: string, range: LogRangeOptions = {}): Promise<CustodyTimeline> {
+    return lotTimeline(this.#base(), lotId, { ...this.options.logs, ...range });
+  }
+
+  /**
+   * The lot's custody events as an EPCIS 2.0 document. The GTIN comes from the lot's `LotCommissioned`
+   * event, the company prefix length from the manufacturer's record in the IdentityRegistry, the lot number
+   * from `options.lot` or the store (without it the class EPC is the GTIN's sgtin pattern).
+   */
+  async exportEpcis(lotId: string, options: ExportEpcisOptions = {}): Promise<EpcisDocument> {
+    const { fromBlock, toBlock, chunkSize, lot, ...exportOptions } = options;
+    const timeline = await this.custodyTimeline(lotId, { fromBlock, toBlock, chunkSize });
+    const commissioned = timeline.entries.find((e) => e.event === "LotCommissioned");
+    if (commissioned === undefined) {
+      throw new EpcisError("UNKNOWN_LOT", `lot ${lotId} has no LotCommissioned event in the blocks read`);
+    }
+    const identity = new Contract(await this.contract.identity(), IDENTITY_ABI, this.contract.runner);
+    const organization = (await identity.getFunction("getOrganization")(commissioned.manufacturerId)) as {
+      prefixLength: bigint;
+    };
+    const lotNumber =
+      lot ??
+      this.options.store?.lots().find((l) => lotIdOf(gtinToUint(l.gtin), lotHash(l.lot)) === lotId.toLowerCase())?.lot;
+    return toEpcisDocument(timeline, {
+      ...exportOptions,
+      lots: { [lotId]: { companyPrefixLength: Number(organization.prefixLength), lot: lotNumber } },
+    });
   }
 
   // ── recall support ──
