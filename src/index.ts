@@ -12,3 +12,7 @@ export * from "./merkle.ts";
 export * from "./serial-store.ts";
 export * from "./errors.ts";
 export * from "./relayer.ts";
+export * from "./views/paging.ts";
+export * from "./views/supply.ts";
+export * from "./clients/supply.ts";
+export * from "./epcis.ts";
