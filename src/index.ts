@@ -13,3 +13,7 @@ export * from "./serial-store.ts";
 export * from "./errors.ts";
 export * from "./relayer.ts";
 export * from "./trials.ts";
+export * from "./views/paging.ts";
+export * from "./views/supply.ts";
+export * from "./clients/supply.ts";
+export * from "./epcis.ts";

@@ -134,6 +134,16 @@ export class SerialProofStore implements ProofSource {
     return { status: "known", index, proof: tree.proof(index), root: entry.root };
   }
 
+  /** Whether the store holds this lot. @throws {Gs1Error} for an invalid GTIN. */
+  hasLot(gtin: string, lot: string): boolean {
+    return this.#lots.has(keyOf(normalizeGtin(gtin), lot));
+  }
+
+  /** Removes a lot (e.g. one whose commissioning failed); returns whether it was there. */
+  removeLot(gtin: string, lot: string): boolean {
+    return this.#lots.delete(keyOf(normalizeGtin(gtin), lot));
+  }
+
   /** The lots in the store, in insertion order. */
   lots(): StoredLot[] {
     return [...this.#lots.values()].map(({ gtin, lot, root, serials }) => ({

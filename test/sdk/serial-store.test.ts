@@ -145,6 +145,23 @@ describe("SerialProofStore", function () {
     });
   });
 
+  describe("hasLot and removeLot", function () {
+    it("tells whether a lot is held and removes one lot only (GTIN-13 and GTIN-14 are the same key)", function () {
+      const { store, lot1 } = storeWithLots();
+      expect(store.hasLot(GTIN, "LOT1")).to.equal(true);
+      expect(store.hasLot(GTIN.slice(1), "LOT2")).to.equal(true);
+      expect(store.hasLot(GTIN, "LOT9")).to.equal(false);
+      expect(store.removeLot(GTIN.slice(1), "LOT1")).to.equal(true);
+      expect(store.removeLot(GTIN, "LOT1")).to.equal(false);
+      expect(store.hasLot(GTIN, "LOT1")).to.equal(false);
+      expect(store.lookup(GTIN, "LOT1", lot1[0])).to.deep.equal({ status: "unknown" });
+      expect(store.lots().map((l) => [l.gtin, l.lot])).to.deep.equal([
+        [GTIN, "LOT2"],
+        [OTHER_GTIN, "LOT1"],
+      ]);
+    });
+  });
+
   describe("toJSON and fromJSON", function () {
     it("dumps serials and roots only, no proofs", function () {
       const { store, lot1 } = storeWithLots();

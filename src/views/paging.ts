@@ -1,0 +1,89 @@
+/**
+ * Paging event logs from a deployment block: RPC providers cap the block range (and the result size) of
+ * one `eth_getLogs`, so views read `[fromBlock, toBlock]` in chunks and put the logs back in chain order.
+ *
+ * @module
+ */
+import type { BaseContract, ContractEventName, EventLog, Log, Provider } from "ethers";
+
+// ─── Types ───────────────────────────────────────────────────────────────────────────────────────
+
+/** Which blocks a view reads, and in how large chunks. */
+export interface LogRangeOptions {
+  /** First block to read: the contract's deployment block (reading from 0 works, only slower). Default 0. */
+  fromBlock?: number;
+  /** Last block to read (inclusive); default the latest block when the view starts. */
+  toBlock?: number;
+  /** Blocks per `eth_getLogs` request; default {@link DEFAULT_LOG_CHUNK}. */
+  chunkSize?: number;
+}
+
+/** A block range resolved to numbers. */
+export interface ResolvedLogRange {
+  fromBlock: number;
+  toBlock: number;
+  chunkSize: number;
+}
+
+// ─── Constants ───────────────────────────────────────────────────────────────────────────────────
+
+/** Blocks per request by default: within what public RPC providers accept. */
+export const DEFAULT_LOG_CHUNK = 10_000;
+
+// ─── Functions ───────────────────────────────────────────────────────────────────────────────────
+
+/** Resolves a range's defaults against the provider (`toBlock` = the latest block now). Throws on a bad range. */
+export async function resolveLogRange(provider: Provider, options: LogRangeOptions = {}): Promise<ResolvedLogRange> {
+  const fromBlock = options.fromBlock ?? 0;
+  const toBlock = options.toBlock ?? (await provider.getBlockNumber());
+  const chunkSize = options.chunkSize ?? DEFAULT_LOG_CHUNK;
+  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new RangeError(`fromBlock ${fromBlock} is not a block`);
+  if (!Number.isSafeInteger(toBlock) || toBlock < 0) throw new RangeError(`toBlock ${toBlock} is not a block`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize ${chunkSize} must be >= 1`);
+  return { fromBlock, toBlock, chunkSize };
+}
+
+/**
+ * `contract.queryFilter(filter, …)` over `[fromBlock, toBlock]`, `chunkSize` blocks at a time, the logs
+ * sorted by (block number, log index). `filter` may be an event name, a typed filter or a topic array
+ * (e.g. `[[topicA, topicB], lotId]` for several events of one lot in one request).
+ */
+export async function queryFilterPaged(
+  contract: BaseContract,
+  filter: ContractEventName,
+  range: ResolvedLogRange,
+): Promise<(EventLog | Log)[]> {
+  const logs: (EventLog | Log)[] = [];
+  for (let start = range.fromBlock; start <= range.toBlock; start += range.chunkSize) {
+    const end = Math.min(start + range.chunkSize - 1, range.toBlock);
+    logs.push(...(await contract.queryFilter(filter, start, end)));
+  }
+  return logs.sort(compareLogs);
+}
+
+/** Chain order: block number, then log index. */
+export function compareLogs(
+  a: { blockNumber: number; index?: number; logIndex?: number },
+  b: { blockNumber: number; index?: number; logIndex?: number },
+): number {
+  return a.blockNumber - b.blockNumber || (a.index ?? a.logIndex ?? 0) - (b.index ?? b.logIndex ?? 0);
+}
+
+/** Reads each block's timestamp once (unix seconds), a few requests at a time. */
+export async function blockTimestamps(
+  provider: Provider,
+  blockNumbers: Iterable<number>,
+  cache: Map<number, number> = new Map(),
+): Promise<Map<number, number>> {
+  const missing = [...new Set(blockNumbers)].filter((n) => !cache.has(n));
+  const PARALLEL = 8;
+  for (let i = 0; i < missing.length; i += PARALLEL) {
+    const batch = missing.slice(i, i + PARALLEL);
+    const blocks = await Promise.all(batch.map((n) => provider.getBlock(n)));
+    blocks.forEach((block, j) => {
+      if (!block) throw new Error(`block ${batch[j]} is not available from the provider`);
+      cache.set(batch[j], block.timestamp);
+    });
+  }
+  return cache;
+}
