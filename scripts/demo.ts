@@ -4,25 +4,28 @@
  */
 import { network } from "hardhat";
 
-import IdentityModule from "../ignition/modules/Identity.ts";
-import type { IdentityRegistry } from "../typechain-types/index.ts";
+import MedChainModule from "../ignition/modules/MedChain.ts";
+import type { IdentityRegistry, SupplyChain } from "../typechain-types/index.ts";
 import { identityChapter } from "./demo/identity.ts";
 import { chapter, note } from "./demo/story.ts";
+import { supplyChapter } from "./demo/supply.ts";
 
-export async function runDemo() {
+export async function runDemo({ units = 10_000 }: { units?: number } = {}) {
   const { ethers, ignition } = await network.create();
-  const [, registrar, , , relayer, ...operators] = await ethers.getSigners();
+  const [, registrar, regulator, , relayer, ...operators] = await ethers.getSigners();
   chapter("0. Deploy: the AccessManager and the contracts, wired by Ignition");
-  const deployed = await ignition.deploy(IdentityModule);
+  const deployed = await ignition.deploy(MedChainModule);
   const identity = deployed.identity as unknown as IdentityRegistry;
-  note(`IdentityRegistry at ${await identity.getAddress()}`);
+  const supply = deployed.supply as unknown as SupplyChain;
+  for (const [name, contract] of Object.entries(deployed)) note(`${name.padEnd(9)} ${await contract.getAddress()}`);
 
   const cast = await identityChapter(identity, registrar, relayer, operators, ethers.provider);
+  const supplyOutcome = await supplyChapter(supply, identity, registrar, regulator, cast, units);
 
   chapter("The end");
   const balance = await ethers.provider.getBalance(cast.patient.wallet.address);
   note(`the patient's account holds ${balance} wei: every patient action went through the relayer`);
-  return { identity, cast, patientBalance: balance };
+  return { identity, supply, cast, supplyOutcome, patientBalance: balance };
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv.some((a) => a.endsWith("scripts/demo.ts"))) {

@@ -1,9 +1,5 @@
 /** Printing helpers for the demo: one line per step, who did what, what the chain said, gas used. */
-import type { ContractTransactionResponse } from "ethers";
-
-export interface Step {
-  gas?: bigint;
-}
+import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 
 let stepNo = 0;
 
@@ -11,9 +7,15 @@ export function chapter(title: string): void {
   console.log(`\n== ${title} ${"=".repeat(Math.max(0, 90 - title.length))}`);
 }
 
-/** Sends `tx`, waits for it, prints `who → what` with the gas used. */
-export async function act(who: string, what: string, tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
+type Sent = ContractTransactionResponse | ContractTransactionReceipt | { receipt: ContractTransactionReceipt } | null;
+
+/** Waits for what a binding or an SDK client returned; prints `who  what  [gas]`; returns the gas used. */
+export async function act(who: string, what: string, sent: Promise<Sent>): Promise<bigint> {
+  const result = await sent;
+  let receipt: ContractTransactionReceipt | null = null;
+  if (result && "wait" in result) receipt = await result.wait();
+  else if (result && "gasUsed" in result) receipt = result;
+  else if (result && "receipt" in result) receipt = result.receipt;
   const gas = receipt!.gasUsed;
   console.log(`${String(++stepNo).padStart(3)}. ${who.padEnd(16)} ${what}  [${gas.toLocaleString("en")} gas]`);
   return gas;
@@ -24,10 +26,16 @@ export async function refused(who: string, what: string, tx: Promise<unknown>): 
   try {
     await tx;
   } catch (e) {
-    const err = e as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message: string };
+    const err = e as {
+      revert?: { name: string; args: unknown[] };
+      errorName?: string;
+      shortMessage?: string;
+      message: string;
+    };
+    if (err.errorName) err.revert = { name: err.errorName, args: [...((e as { args?: unknown[] }).args ?? [])] };
     const hardhatReason = /custom error '([^']+)'/.exec(err.message)?.[1];
     const reason = err.revert
-      ? `${err.revert.name}(${err.revert.args.map(String).join(", ")})`
+      ? `${err.revert.name}(${err.revert.args.map(short).join(", ")})`
       : (hardhatReason ?? err.shortMessage ?? err.message);
     console.log(`${String(++stepNo).padStart(3)}. ${who.padEnd(16)} ${what}  → refused: ${reason}`);
     return reason.replace(/\(.*$/s, "");
@@ -37,4 +45,10 @@ export async function refused(who: string, what: string, tx: Promise<unknown>): 
 
 export function note(text: string): void {
   console.log(`     ${text}`);
+}
+
+/** A value as the story prints it: long hex abbreviated (`0xb2d5…a8ae`). */
+function short(value: unknown): string {
+  const text = String(value);
+  return /^0x[0-9a-fA-F]{16,}$/.test(text) ? `${text.slice(0, 6)}…${text.slice(-4)}` : text;
 }

@@ -8,7 +8,12 @@ describe("npm run demo (the story as a test, so it cannot rot)", function () {
     const lines: string[] = [];
     console.log = (...args: unknown[]) => void lines.push(args.join(" "));
     try {
-      const { identity, cast, patientBalance } = await runDemo();
+      const { identity, cast, supplyOutcome, patientBalance } = await runDemo();
+      expect(supplyOutcome.refusals).to.deep.equal([
+        "SupplyLotNotReleased",
+        "SupplyAlreadyDispensed",
+        "SupplyLotNotSaleable",
+      ]);
       expect(patientBalance).to.equal(0n);
       expect(await identity.patientOf(cast.patient.wallet.address)).to.equal(cast.patient.id);
       expect(await identity.canActForPatient(cast.guardian.address, cast.patient.id)).to.equal(true);
