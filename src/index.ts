@@ -12,3 +12,8 @@ export * from "./merkle.ts";
 export * from "./serial-store.ts";
 export * from "./errors.ts";
 export * from "./relayer.ts";
+export * from "./scopes.ts";
+export * from "./clients/consent.ts";
+export * from "./clients/records.ts";
+export * from "./views/consent.ts";
+export * from "./fhir.ts";
