@@ -17,3 +17,8 @@ export * from "./views/paging.ts";
 export * from "./views/supply.ts";
 export * from "./clients/supply.ts";
 export * from "./epcis.ts";
+export * from "./scopes.ts";
+export * from "./clients/consent.ts";
+export * from "./clients/records.ts";
+export * from "./views/consent.ts";
+export * from "./fhir.ts";

@@ -16,6 +16,11 @@ export interface LogRangeOptions {
   toBlock?: number;
   /** Blocks per `eth_getLogs` request; default {@link DEFAULT_LOG_CHUNK}. */
   chunkSize?: number;
+  /**
+   * For {@link queryLogsInChunks}: whether a failed request is retried as two halves (default: when the
+   * node's message says the range or result is too large). A single block is never split.
+   */
+  splitOnError?: (error: unknown) => boolean;
 }
 
 /** A block range resolved to numbers. */
@@ -86,4 +91,47 @@ export async function blockTimestamps(
     });
   }
   return cache;
+}
+
+/** A topic filter position: one topic, any of several, or any (`null`). */
+export type TopicFilter = (string | string[] | null)[];
+
+/** The default `splitOnError`: the usual "block range too large / too many results" refusals. */
+export function isRangeTooLarge(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String((error as { info?: unknown }).info ?? "")}` : "";
+  return /range|too many|too large|limit|exceed|response size|10000 results/i.test(text);
+}
+
+/**
+ * Every log of `address` matching `topics` in the block range, in chain order, read in chunks of
+ * `chunkSize` blocks (a chunk the node refuses as too large is split in halves).
+ */
+export async function queryLogsInChunks(
+  provider: Provider,
+  address: string,
+  topics: TopicFilter,
+  options: LogRangeOptions = {},
+): Promise<Log[]> {
+  const chunk = options.chunkSize ?? DEFAULT_LOG_CHUNK;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError("chunkSize must be a positive integer");
+  const from = options.fromBlock ?? 0;
+  const to = options.toBlock ?? (await provider.getBlockNumber());
+  const split = options.splitOnError ?? isRangeTooLarge;
+  const out: Log[] = [];
+
+  async function read(start: number, end: number): Promise<void> {
+    try {
+      out.push(...(await provider.getLogs({ address, topics, fromBlock: start, toBlock: end })));
+    } catch (error) {
+      if (start === end || !split(error)) throw error;
+      const mid = start + Math.floor((end - start) / 2);
+      await read(start, mid);
+      await read(mid + 1, end);
+    }
+  }
+
+  for (let start = from; start <= to; start += chunk) {
+    await read(start, Math.min(to, start + chunk - 1));
+  }
+  return out;
 }

@@ -1,0 +1,523 @@
+/**
+ * The SDK's client of `RecordRegistry` (DESIGN §3): the whole round trip of an encrypted medical
+ * record, wired to the chain.
+ *
+ * - `publish`: random record id → seal (encrypt into a blob, wrap the data key for each recipient,
+ *   store both off chain; `records.ts`) → anchor the blob's content hash and a salted commitment to
+ *   its locator on chain. Recipients are encryption public keys, or accounts whose key is read from
+ *   `IdentityRegistry.encryptionKeyOf`; with a `ConsentManager`, an account of another organisation
+ *   must hold a covering grant before anything is written, and each such disclosure is logged.
+ * - `fetch`: read the anchor → (retracted: `RETRACTED`) → fetch the blob → check it hashes to the
+ *   anchored hash → unwrap → decrypt; a superseded version opens, reported as such with its successor.
+ * - `supersede`, `share` (one more reader, logged), `retract` (+ crypto-shredding of the key wraps).
+ *
+ * @module
+ */
+import {
+  type ContractRunner,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  getAddress,
+  hexlify,
+  type Interface,
+  isAddress,
+  randomBytes,
+  ZeroHash,
+} from "ethers";
+
+import type { BlobStore } from "../blob-store.ts";
+import { blobAddress } from "../blob-store.ts";
+import { encryptionPublicKeyFromParts, normalizeEncryptionPublicKey, type PrivateKeyInput } from "../crypto.ts";
+import { withDecodedErrors } from "../errors.ts";
+import { commitment, randomSalt } from "../ids.ts";
+import { type KeyWrapStore, normalizeRecordId } from "../key-store.ts";
+import {
+  addRecipients,
+  type AnchoredRecordStatus,
+  type JsonObject,
+  openRecord,
+  sealRecord,
+  shredRecord,
+} from "../records.ts";
+import { Action, Category, type CategoryName, CATEGORY_COUNT, Purpose, patientTag } from "../scopes.ts";
+import type { ConsentManager, IdentityRegistry, RecordRegistry } from "../../typechain-types/index.ts";
+import { type PurposeInput, purposeMask } from "./consent.ts";
+
+// ─── types ───────────────────────────────────────────────────────────────────────────────────────
+
+/** `IRecordRegistry.RecordStatus`. */
+export const RecordStatus = { None: 0, Live: 1, Superseded: 2, Retracted: 3 } as const;
+export type RecordStatusName = keyof typeof RecordStatus;
+
+/** Why the records client refused (lower layers keep their own errors and codes, see `fetch`). */
+export type RecordsClientErrorCode =
+  /** No anchor exists for the record id. */
+  | "UNKNOWN_RECORD"
+  /** The anchor's patient tag is not that of the given patient. */
+  | "OF_ANOTHER_PATIENT"
+  /** A recipient account has published no encryption key in the IdentityRegistry. */
+  | "NO_ENCRYPTION_KEY"
+  /** A recipient is neither an address nor a secp256k1 public key. */
+  | "INVALID_RECIPIENT"
+  /** A recipient account may not receive the record: its organisation holds no covering grant, or it
+   *  is neither an organisation's operator nor the patient's controller or guardian. */
+  | "NOT_COVERED"
+  /** A category is neither a category name nor a bit index below 16. */
+  | "INVALID_CATEGORY";
+
+/** A typed error of the {@link RecordsClient}. */
+export class RecordsClientError extends Error {
+  readonly code: RecordsClientErrorCode;
+
+  constructor(code: RecordsClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = "RecordsClientError";
+    this.code = code;
+  }
+}
+
+/** Where the client keeps blobs and key wraps, and the contracts it talks to. */
+export interface RecordsClientConfig {
+  records: RecordRegistry;
+  /** Read for recipients' encryption keys and organisations. */
+  identity: IdentityRegistry;
+  /** When given, recipients of other organisations must hold a grant, and disclosures are logged. */
+  consent?: ConsentManager;
+  blobStore: BlobStore;
+  keyStore: KeyWrapStore;
+  /** The block the RecordRegistry was deployed in: where event look-ups start (default 0). */
+  fromBlock?: number;
+}
+
+/** A recipient: an encryption public key (33 or 65 bytes, hex), or an account's address. */
+export type Recipient = string;
+
+/** Arguments of {@link RecordsClient.publish}. */
+export interface PublishParams {
+  /** The record, e.g. a FHIR resource (a JSON object). */
+  resource: object;
+  patientId: bigint;
+  /** The data category, by name or bit index. */
+  category: CategoryName | number;
+  /** Who may read it. Include the custodian's own key to add readers later (`share`). */
+  recipients: readonly Recipient[];
+  /** The purpose the recipients' grants must cover (default TREATMENT). */
+  purpose?: PurposeInput;
+  /** Pad the plaintext to a power-of-two bucket (default true). */
+  padding?: boolean;
+}
+
+/** Arguments of {@link RecordsClient.supersede}: the category is the old version's. */
+export interface SupersedeParams extends Omit<PublishParams, "category"> {
+  /** The live record this version replaces. */
+  oldRecordId: string;
+}
+
+/** What `publish` and `supersede` return. Keep `locator` and `locatorSalt` for whoever fetches. */
+export interface PublishedRecord {
+  recordId: string;
+  patientId: bigint;
+  /** The category's bit index. */
+  category: number;
+  /** keccak256 of the blob, anchored on chain. */
+  contentHash: string;
+  /** Where the blob store keeps the blob (off chain only). */
+  locator: string;
+  /** The salt of `locatorCommitment`. */
+  locatorSalt: string;
+  /** `keccak256(abi.encode(locatorSalt, locator))`, anchored in the event. */
+  locatorCommitment: string;
+  /** The record this one supersedes (ZeroHash for a first version). */
+  supersedes: string;
+  /** 1 for a first version. */
+  version: number;
+  /** The recipients' encryption public keys (compressed). */
+  recipientKeys: string[];
+  /** Organisations whose disclosure was logged with `ConsentManager.logAccess`. */
+  loggedFor: bigint[];
+  receipt: ContractTransactionReceipt;
+}
+
+/** Arguments of {@link RecordsClient.fetch}. */
+export interface FetchParams {
+  recordId: string;
+  patientId: bigint;
+  /** The reader's encryption private key. */
+  privateKey: PrivateKeyInput;
+}
+
+/** What {@link RecordsClient.fetch} returns. */
+export interface FetchedRecord {
+  resource: JsonObject;
+  recordId: string;
+  /** The verified content hash (equal to the anchored one). */
+  contentHash: string;
+  /** `active`, or `superseded` (it opens, but `supersededBy` is newer). */
+  status: Exclude<AnchoredRecordStatus, "retracted">;
+  /** The newer version, when superseded. */
+  supersededBy?: string;
+  version: number;
+  category: number;
+  /** 0 when the patient wrote it. */
+  custodianOrg: bigint;
+}
+
+/** An anchor as the chain holds it. */
+export interface RecordAnchor {
+  recordId: string;
+  contentHash: string;
+  patientTag: string;
+  custodianOrg: bigint;
+  category: number;
+  status: RecordStatusName;
+  version: number;
+}
+
+// ─── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A random, non-zero bytes32 record id. */
+export function randomRecordId(): string {
+  for (;;) {
+    const id = hexlify(randomBytes(32));
+    if (id !== ZeroHash) return id;
+  }
+}
+
+/** A commitment to a blob locator: `keccak256(abi.encode(bytes32 salt, string locator))`. */
+export function locatorCommitment(salt: string, locator: string): string {
+  return commitment(salt, "string", locator);
+}
+
+/** A category's bit index from its name or index. @throws RecordsClientError `INVALID_CATEGORY`. */
+export function toCategoryIndex(category: CategoryName | number): number {
+  if (typeof category === "number") {
+    if (!Number.isInteger(category) || category < 0 || category >= CATEGORY_COUNT) {
+      throw new RecordsClientError("INVALID_CATEGORY", `category index ${category} is not below ${CATEGORY_COUNT}`);
+    }
+    return category;
+  }
+  const bit = (Category as Record<string, number | undefined>)[category];
+  if (bit === undefined) throw new RecordsClientError("INVALID_CATEGORY", `unknown category ${String(category)}`);
+  return Math.log2(bit);
+}
+
+function statusName(status: bigint | number): RecordStatusName {
+  const names = Object.keys(RecordStatus) as RecordStatusName[];
+  return names[Number(status)] ?? "None";
+}
+
+function anchoredStatus(status: RecordStatusName): AnchoredRecordStatus {
+  if (status === "Retracted") return "retracted";
+  if (status === "Superseded") return "superseded";
+  return "active";
+}
+
+// ─── client ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The round trip of encrypted records over one RecordRegistry, acting as its runner. */
+export class RecordsClient {
+  readonly records: RecordRegistry;
+  readonly identity: IdentityRegistry;
+  readonly consent: ConsentManager | undefined;
+  readonly blobStore: BlobStore;
+  readonly keyStore: KeyWrapStore;
+  readonly fromBlock: number;
+
+  constructor(config: RecordsClientConfig) {
+    this.records = config.records;
+    this.identity = config.identity;
+    this.consent = config.consent;
+    this.blobStore = config.blobStore;
+    this.keyStore = config.keyStore;
+    this.fromBlock = config.fromBlock ?? 0;
+  }
+
+  /** The same client (same stores) acting as another account. */
+  connect(runner: ContractRunner): RecordsClient {
+    return new RecordsClient({
+      records: this.records.connect(runner),
+      identity: this.identity.connect(runner),
+      consent: this.consent?.connect(runner),
+      blobStore: this.blobStore,
+      keyStore: this.keyStore,
+      fromBlock: this.fromBlock,
+    });
+  }
+
+  /**
+   * Encrypts, stores and anchors a new record. The runner is the patient (controller or guardian) or
+   * an operator of a Provider or Lab holding a WRITE grant for the category. If anchoring fails, the
+   * key wraps just written are shredded and the blob deleted.
+   * @throws RecordsClientError (`NOT_COVERED`, `NO_ENCRYPTION_KEY`, `INVALID_RECIPIENT`,
+   * `INVALID_CATEGORY`), `MedChainContractError` (e.g. `RecordWriterNotAuthorized`), and the errors of
+   * `sealRecord`.
+   */
+  async publish(params: PublishParams): Promise<PublishedRecord> {
+    const category = toCategoryIndex(params.category);
+    return this.#write(params, category, ZeroHash, (recordId, contentHash, commit) =>
+      this.records.anchor(recordId, params.patientId, category, contentHash, commit),
+    );
+  }
+
+  /**
+   * Encrypts, stores and anchors a new version of the live record `oldRecordId` (same patient and
+   * category), which becomes Superseded on chain. The old version stays readable.
+   */
+  async supersede(params: SupersedeParams): Promise<PublishedRecord> {
+    const old = await this.getAnchor(params.oldRecordId);
+    this.#checkPatient(old, params.patientId);
+    return this.#write(params, old.category, params.oldRecordId, (recordId, contentHash, commit) =>
+      this.records.supersede(params.oldRecordId, recordId, params.patientId, contentHash, commit),
+    );
+  }
+
+  /**
+   * Fetches, verifies and decrypts a record: the anchor is read from the chain; a retracted record is
+   * refused (`OffChainRecordError` `RETRACTED`) before anything is fetched; the blob must hash to the
+   * anchored content hash (`HASH_MISMATCH` otherwise, e.g. a tampered or swapped blob); then the
+   * reader's key wrap is unwrapped (`RecordCryptoError` `NOT_A_RECIPIENT`, or `SHREDDED` once the
+   * wraps are destroyed) and the blob decrypted with `(recordId, patientId)` as AAD.
+   * @throws RecordsClientError `UNKNOWN_RECORD`, `OF_ANOTHER_PATIENT`; `OffChainRecordError`;
+   * `RecordCryptoError`; `BlobStoreError`; `KeyWrapStoreError`.
+   */
+  async fetch(params: FetchParams): Promise<FetchedRecord> {
+    const anchor = await this.getAnchor(params.recordId);
+    this.#checkPatient(anchor, params.patientId);
+    const opened = await openRecord(this.blobStore, this.keyStore, {
+      recordId: anchor.recordId,
+      patientId: params.patientId,
+      privateKey: params.privateKey,
+      expectedHash: anchor.contentHash,
+      status: () => anchoredStatus(anchor.status),
+    });
+    const status = opened.status === "superseded" ? "superseded" : "active";
+    const fetched: FetchedRecord = {
+      resource: opened.resource,
+      recordId: anchor.recordId,
+      contentHash: opened.contentHash,
+      status,
+      version: anchor.version,
+      category: anchor.category,
+      custodianOrg: anchor.custodianOrg,
+    };
+    if (status === "superseded") {
+      const next = await this.supersededBy(anchor.recordId);
+      if (next !== undefined) fetched.supersededBy = next;
+    }
+    return fetched;
+  }
+
+  /**
+   * Lets one more account read an existing record: the disclosure is first logged on chain
+   * (`ConsentManager.logAccess`, which reverts unless the account's organisation is covered for
+   * `purpose`), then the data key is wrapped for the account's published encryption key. The runner
+   * operates the record's custodian and `privateKey` is a current recipient's (the custodian's).
+   */
+  async share(params: {
+    recordId: string;
+    patientId: bigint;
+    privateKey: PrivateKeyInput;
+    recipient: string;
+    purpose?: PurposeInput;
+  }): Promise<{ recipientKey: string; keyWraps: Uint8Array[]; receipt: ContractTransactionReceipt }> {
+    if (this.consent === undefined) throw new Error("RecordsClient.share needs a ConsentManager");
+    const anchor = await this.getAnchor(params.recordId);
+    this.#checkPatient(anchor, params.patientId);
+    const consent = this.consent;
+    const orgId = await this.identity.organizationOf(getAddress(params.recipient));
+    if (orgId === 0n) throw new RecordsClientError("NOT_COVERED", `${params.recipient} operates no organisation`);
+    const recipientKey = await this.#encryptionKeyOf(params.recipient);
+    const scopes = 1 << anchor.category;
+    const purpose = purposeMask(params.purpose ?? Purpose.TREATMENT);
+    const receipt = await this.#send(() =>
+      consent.logAccess(params.patientId, orgId, anchor.recordId, scopes, purpose),
+    );
+    const { keyWraps } = await addRecipients(this.blobStore, this.keyStore, {
+      recordId: anchor.recordId,
+      patientId: params.patientId,
+      contentHash: anchor.contentHash,
+      privateKey: params.privateKey,
+      recipients: [recipientKey],
+    });
+    return { recipientKey, keyWraps, receipt };
+  }
+
+  /**
+   * Retracts a record on chain (its custodian's operator, or the patient), then crypto-shreds it:
+   * every key wrap of `recordId` is destroyed, so no copy of its blob can be decrypted any more.
+   */
+  async retract(params: {
+    recordId: string;
+    patientId: bigint;
+    reasonHash?: string;
+  }): Promise<{ receipt: ContractTransactionReceipt; shreddedWraps: number }> {
+    const receipt = await this.#send(() =>
+      this.records.retract(params.recordId, params.patientId, params.reasonHash ?? ZeroHash),
+    );
+    return { receipt, shreddedWraps: await this.shred(params.recordId) };
+  }
+
+  /** Destroys every key wrap of `recordId` (crypto-shredding) without touching the chain. */
+  async shred(recordId: string): Promise<number> {
+    return shredRecord(this.keyStore, recordId);
+  }
+
+  /** Whether `bytes` are the registered content of `recordId`, and the record's status (`verify`). */
+  async verifyBlob(recordId: string, bytes: Uint8Array): Promise<{ matches: boolean; status: RecordStatusName }> {
+    const [matches, status] = await this.records.verify(recordId, blobAddress(bytes));
+    return { matches, status: statusName(status) };
+  }
+
+  /** The anchor of `recordId`. @throws RecordsClientError `UNKNOWN_RECORD`. */
+  async getAnchor(recordId: string): Promise<RecordAnchor> {
+    const id = normalizeRecordId(recordId);
+    const r = await this.records.getRecord(id);
+    const status = statusName(r.status);
+    if (status === "None") throw new RecordsClientError("UNKNOWN_RECORD", `no record ${id} is anchored`);
+    return {
+      recordId: id,
+      contentHash: r.contentHash,
+      patientTag: r.patientTag,
+      custodianOrg: r.custodianOrg,
+      category: Number(r.category),
+      status,
+      version: Number(r.version),
+    };
+  }
+
+  /** The record that superseded `recordId` (from the `RecordSuperseded` event), if any. */
+  async supersededBy(recordId: string): Promise<string | undefined> {
+    const events = await this.records.queryFilter(this.records.filters.RecordSuperseded(recordId), this.fromBlock);
+    return events.at(-1)?.args.newRecordId;
+  }
+
+  // ── internals ──
+
+  #checkPatient(anchor: RecordAnchor, patientId: bigint): void {
+    if (anchor.patientTag.toLowerCase() !== patientTag(anchor.recordId, patientId)) {
+      throw new RecordsClientError("OF_ANOTHER_PATIENT", `record ${anchor.recordId} is not the given patient's`);
+    }
+  }
+
+  async #write(
+    params: Omit<PublishParams, "category">,
+    category: number,
+    supersedes: string,
+    anchor: (recordId: string, contentHash: string, commit: string) => Promise<ContractTransactionResponse>,
+  ): Promise<PublishedRecord> {
+    const purpose = purposeMask(params.purpose ?? Purpose.TREATMENT);
+    const resolved = await this.#resolveRecipients(params.recipients, params.patientId, category, purpose);
+    const recipientKeys = [...new Set(resolved.map((r) => r.key))];
+    const recordId = randomRecordId();
+    const sealed = await sealRecord(this.blobStore, this.keyStore, {
+      resource: params.resource,
+      recordId,
+      patientId: params.patientId,
+      recipients: recipientKeys,
+      padding: params.padding,
+    });
+    const salt = randomSalt();
+    const commit = locatorCommitment(salt, sealed.locator);
+    let receipt: ContractTransactionReceipt;
+    try {
+      receipt = await this.#send(() => anchor(recordId, sealed.contentHash, commit));
+    } catch (error) {
+      await shredRecord(this.keyStore, recordId);
+      await this.blobStore.delete(sealed.contentHash);
+      throw error;
+    }
+    const written = await this.getAnchor(recordId);
+    const loggedFor: bigint[] = [];
+    const consent = this.consent;
+    if (consent !== undefined && written.custodianOrg !== 0n) {
+      const others = new Set(resolved.map((r) => r.orgId).filter((o) => o !== 0n && o !== written.custodianOrg));
+      for (const orgId of others) {
+        await this.#send(() => consent.logAccess(params.patientId, orgId, recordId, 1 << category, purpose));
+        loggedFor.push(orgId);
+      }
+    }
+    return {
+      recordId,
+      patientId: params.patientId,
+      category,
+      contentHash: sealed.contentHash,
+      locator: sealed.locator,
+      locatorSalt: salt,
+      locatorCommitment: commit,
+      supersedes,
+      version: written.version,
+      recipientKeys,
+      loggedFor,
+      receipt,
+    };
+  }
+
+  /**
+   * Turns recipients into encryption keys. An address's key is read from the IdentityRegistry; with a
+   * ConsentManager, an address of another organisation than the writer's must hold a grant covering
+   * READ of the category for `purpose`, and an address of no organisation must act for the patient.
+   */
+  async #resolveRecipients(
+    recipients: readonly Recipient[],
+    patientId: bigint,
+    category: number,
+    purpose: number,
+  ): Promise<{ key: string; orgId: bigint }[]> {
+    const runner = this.records.runner as { getAddress?: () => Promise<string> } | null;
+    const writer = typeof runner?.getAddress === "function" ? await runner.getAddress() : undefined;
+    const writerOrg = writer === undefined ? 0n : await this.identity.organizationOf(writer);
+    const out: { key: string; orgId: bigint }[] = [];
+    for (const recipient of recipients) {
+      if (!isAddress(recipient)) {
+        try {
+          out.push({ key: normalizeEncryptionPublicKey(recipient), orgId: 0n });
+        } catch (cause) {
+          throw new RecordsClientError("INVALID_RECIPIENT", `${recipient} is neither an address nor a public key`, {
+            cause,
+          });
+        }
+        continue;
+      }
+      const account = getAddress(recipient);
+      const orgId = await this.identity.organizationOf(account);
+      if (this.consent !== undefined) {
+        if (orgId === 0n) {
+          if (!(await this.identity.canActForPatient(account, patientId))) {
+            throw new RecordsClientError("NOT_COVERED", `${account} is no organisation's operator nor the patient's`);
+          }
+        } else if (orgId !== writerOrg) {
+          const covered = await this.consent.hasAccess(patientId, orgId, 1 << category, Action.READ, purpose);
+          if (!covered) {
+            throw new RecordsClientError(
+              "NOT_COVERED",
+              `organisation ${orgId} (${account}) holds no grant to read category ${category} for purpose ${purpose}`,
+            );
+          }
+        }
+      }
+      out.push({ key: await this.#encryptionKeyOf(account), orgId });
+    }
+    return out;
+  }
+
+  async #encryptionKeyOf(account: string): Promise<string> {
+    const [prefix, x] = await this.identity.encryptionKeyOf(account);
+    if (prefix === "0x00") {
+      throw new RecordsClientError("NO_ENCRYPTION_KEY", `${account} has published no encryption key`);
+    }
+    return encryptionPublicKeyFromParts({ prefix, x });
+  }
+
+  async #send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+    const interfaces: Interface[] = [this.records.interface, this.identity.interface];
+    if (this.consent !== undefined) interfaces.push(this.consent.interface);
+    return withDecodedErrors(
+      async () => {
+        const receipt = await (await call()).wait();
+        if (!receipt) throw new Error("RecordsClient: the transaction was dropped");
+        return receipt;
+      },
+      ...interfaces,
+    );
+  }
+}
