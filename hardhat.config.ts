@@ -56,7 +56,7 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.MEDCHAIN_RPC_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",
