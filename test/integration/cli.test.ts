@@ -4,7 +4,16 @@
  * checked on its stdout, stderr and exit code.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,7 +28,8 @@ import { RecordRegistry__factory } from "../../typechain-types/index.ts";
 
 const ROOT = hre.config.paths.root;
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-const DEPLOYMENT_DIR = path.join(hre.config.paths.ignition, "deployments", "chain-31337");
+const DEPLOYMENTS = path.join(hre.config.paths.ignition, "deployments");
+const DEPLOYMENT_DIR = path.join(DEPLOYMENTS, "chain-31337");
 
 interface Run {
   code: number | null;
@@ -68,6 +78,7 @@ describe("Command line (npx hardhat medchain …)", function () {
   let url = "";
   let work = "";
   let savedDeployment: string | undefined;
+  let hadDeployments = true;
 
   /** Runs `hardhat --network localhost medchain <args>` against the test's node. */
   function medchain(...args: string[]): Promise<Run> {
@@ -110,6 +121,7 @@ describe("Command line (npx hardhat medchain …)", function () {
       this.skip();
     }
     work = mkdtempSync(path.join(tmpdir(), "medchain-cli-"));
+    hadDeployments = existsSync(DEPLOYMENTS);
     if (existsSync(DEPLOYMENT_DIR)) {
       savedDeployment = path.join(work, "saved-chain-31337");
       renameSync(DEPLOYMENT_DIR, savedDeployment);
@@ -134,6 +146,7 @@ describe("Command line (npx hardhat medchain …)", function () {
     }
     rmSync(DEPLOYMENT_DIR, { recursive: true, force: true });
     if (savedDeployment !== undefined) renameSync(savedDeployment, DEPLOYMENT_DIR);
+    if (!hadDeployments && existsSync(DEPLOYMENTS) && readdirSync(DEPLOYMENTS).length === 0) rmdirSync(DEPLOYMENTS);
     if (work !== "") rmSync(work, { recursive: true, force: true });
   });
 
