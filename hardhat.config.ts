@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { medchainTasks } from "./tasks/index.ts";
+
 const require = createRequire(import.meta.url);
 
 /** One compiler for the whole project, taken from the pinned npm `solc` package (no download). */
@@ -12,6 +14,7 @@ const EVM_VERSION = "prague";
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks: medchainTasks,
   solidity: {
     profiles: {
       default: {
@@ -57,7 +60,7 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.MEDCHAIN_RPC_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",
