@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
+import {IClaimsConsent} from "../interfaces/IClaimsConsent.sol";
+import {IClaimsRecords} from "../interfaces/IClaimsRecords.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {Adjudication} from "../libraries/Adjudication.sol";
+import {Capabilities} from "../libraries/Capabilities.sol";
+import {ClaimLifecycle} from "../libraries/ClaimLifecycle.sol";
+import {PlanBook} from "../libraries/PlanBook.sol";
+import {Treasury} from "../libraries/Treasury.sol";
+
+/// @title ClaimEscrow
+/// @notice Insurance claims adjudicated by the plan's rules (DESIGN.md §6) and paid from an insurer's
+///         ERC-20 escrow. See `IClaimEscrow`.
+/// @dev Not upgradeable. Governed by one AccessManager: `pause` is wired to PAUSER; `unpause` and
+///      `sweepSurplus` stay ADMIN. Insurers and providers are recognised through the IdentityRegistry
+///      (kind Insurer with INSURE; any active organisation with BILL). Invariant kept by every function:
+///      token balance >= `_money.liabilities` = free + reserved + credits + patient deposits.
+contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, ReentrancyGuardTransient {
+    // ------------------------------------------------------------------ types
+
+    /// @dev What adjudicating a claim needs, gathered once (keeps the stack shallow).
+    struct Context {
+        bytes32 claimId;
+        uint256 policyId;
+        uint256 planId;
+        uint256 insurerOrg;
+        uint256 providerOrg;
+        bytes32 codeHash;
+        uint48 amount;
+        uint8 year;
+        uint8 flags;
+        ClaimStatus from;
+        bool forceReview;
+    }
+
+    // ------------------------------------------------------------------ constants
+
+    /// @notice X12 claim adjustment reason code 96: non-covered charge.
+    uint16 public constant REASON_NOT_COVERED = 96;
+    /// @inheritdoc IClaimEscrow
+    uint64 public constant WITHDRAWAL_NOTICE = Treasury.WITHDRAWAL_NOTICE;
+
+    uint8 private constant FLAG_APPEALED = 1;
+    uint8 private constant FLAG_RESERVED = 2;
+    uint8 private constant FLAG_PATIENT_OWED = Treasury.FLAG_PATIENT_OWED;
+
+    uint32 private constant SCOPE_BILLING = 1 << 11; // must equal Scopes.BILLING
+    uint8 private constant ACTION_READ = 1 << 0; // must equal Scopes.READ
+    uint8 private constant PURPOSE_PAYMENT = 1 << 1; // must equal Scopes.PAYMENT
+
+    bytes32 public constant AUTHORIZE_PROVIDER_TYPEHASH =
+        keccak256("AuthorizeProvider(uint256 patientId,uint256 providerOrg,uint128 cap,uint256 nonce,uint256 deadline)");
+    bytes32 public constant WITHDRAW_DEPOSIT_TYPEHASH =
+        keccak256("WithdrawDeposit(uint256 patientId,uint128 amount,address to,uint256 nonce,uint256 deadline)");
+
+    // ------------------------------------------------------------------ immutables
+
+    /// @notice Who is who (insurers, providers, patients and those who act for them).
+    IIdentityRegistry public immutable identity;
+    /// @notice Patient consent (the insurer needs purpose PAYMENT).
+    IClaimsConsent public immutable consent;
+    /// @notice Record anchors (a claim's evidence).
+    IClaimsRecords public immutable records;
+    IERC20 private immutable _token;
+
+    // ------------------------------------------------------------------ storage
+
+    PlanBook.Store private _book;
+    Treasury.Store private _money;
+    mapping(uint256 policyId => mapping(uint8 year => Accumulators)) private _accumulators;
+    mapping(bytes32 claimId => Claim) private _claims;
+    mapping(bytes32 claimId => ClaimDetail) private _details;
+    mapping(uint256 providerOrg => address) private _payouts;
+    mapping(uint256 patientId => uint256) private _nonces;
+
+    // ------------------------------------------------------------------ constructor
+
+    constructor(
+        address initialAuthority,
+        IIdentityRegistry identity_,
+        IClaimsConsent consent_,
+        IClaimsRecords records_,
+        IERC20 token_
+    ) AccessManaged(initialAuthority) EIP712("MedChain ClaimEscrow", "1") {
+        identity = identity_;
+        consent = consent_;
+        records = records_;
+        _token = token_;
+    }
+
+    // ------------------------------------------------------------------ ADMIN / PAUSER
+
+    /// @inheritdoc IClaimEscrow
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function sweepSurplus(address to) external restricted nonReentrant {
+        Treasury.sweepSurplus(_money, _token, to);
+    }
+
+    // ------------------------------------------------------------------ insurers: plans and policies
+
+    /// @inheritdoc IClaimEscrow
+    function createPlan(
+        PlanTerms calldata terms,
+        bytes32[] calldata codeHashes,
+        CodeRule[] calldata rules
+    ) external whenNotPaused returns (uint256 planId) {
+        planId = PlanBook.createPlan(_book, _checkInsurer(), terms, codeHashes, rules);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function setCodeRules(
+        uint256 planId,
+        bytes32[] calldata codeHashes,
+        CodeRule[] calldata rules
+    ) external whenNotPaused {
+        PlanBook.setCodeRules(_book, _checkInsurer(), planId, codeHashes, rules);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function bindPolicy(
+        uint256 planId,
+        uint256 patientId,
+        uint40 start,
+        uint40 end
+    ) external whenNotPaused returns (uint256 policyId) {
+        uint256 insurerOrg = _checkInsurer();
+        if (!identity.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
+        policyId = PlanBook.bindPolicy(_book, insurerOrg, planId, patientId, start, end);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function preauthorize(uint256 policyId, bytes32 codeHash, uint40 validUntil) external whenNotPaused {
+        PlanBook.preauthorize(_book, _checkInsurer(), policyId, codeHash, validUntil);
+    }
+
+    // ------------------------------------------------------------------ insurers: escrow
+
+    /// @inheritdoc IClaimEscrow
+    function deposit(uint128 amount) external nonReentrant whenNotPaused {
+        Treasury.depositEscrow(_money, _token, _checkInsurer(), amount);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function requestWithdrawal(uint128 amount) external whenNotPaused {
+        Treasury.requestWithdrawal(_money, _checkInsurer(), amount);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function cancelWithdrawal() external whenNotPaused {
+        Treasury.cancelWithdrawal(_money, _checkInsurer());
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function executeWithdrawal(address to) external nonReentrant whenNotPaused {
+        Treasury.executeWithdrawal(_money, _token, _checkInsurer(), to);
+    }
+
+    // ------------------------------------------------------------------ insurers: review
+
+    /// @inheritdoc IClaimEscrow
+    function approveClaim(bytes32 claimId, uint48 benefit) external nonReentrant whenNotPaused {
+        Claim memory c = _claims[claimId];
+        uint256 insurerOrg = _reviewable(claimId, c, ClaimStatus.Paid);
+        uint48 ruleBenefit = c.benefit;
+        if (benefit > ruleBenefit) revert ClaimsApprovalExceedsRules(claimId, benefit, ruleBenefit);
+        if (benefit < ruleBenefit) {
+            // The reduction is the provider's write-off: it frees annual-limit headroom.
+            _accumulators[c.policyId][c.year].benefitUsed -= ruleBenefit - benefit;
+            c.benefit = benefit;
+        }
+        emit ClaimApproved(claimId, benefit, ruleBenefit, false);
+        _settle(claimId, c, insurerOrg, ruleBenefit, _explanation(claimId, c));
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function denyClaim(bytes32 claimId, uint16 reasonCode) external whenNotPaused {
+        Claim memory c = _claims[claimId];
+        uint256 insurerOrg = _reviewable(claimId, c, ClaimStatus.Denied);
+        _release(claimId, c, insurerOrg);
+        c.status = ClaimStatus.Denied;
+        c.flags &= ~FLAG_RESERVED;
+        _claims[claimId] = c;
+        emit ClaimDenied(claimId, reasonCode);
+    }
+
+    // ------------------------------------------------------------------ providers
+
+    /// @inheritdoc IClaimEscrow
+    function setPayoutAddress(address payout) external whenNotPaused {
+        uint256 providerOrg = _checkProvider();
+        if (payout == address(0)) revert ClaimsZeroAddress();
+        _payouts[providerOrg] = payout;
+        emit PayoutAddressSet(providerOrg, payout);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function submitClaim(
+        uint256 policyId,
+        bytes32 codeHash,
+        bytes32 lineRef,
+        uint48 amount,
+        uint64 serviceDate,
+        bytes32 evidenceRecordId
+    ) external nonReentrant whenNotPaused returns (bytes32 claimId) {
+        uint256 providerOrg = _checkProvider();
+        claimId = _submit(
+            providerOrg,
+            ClaimInput({
+                policyId: policyId,
+                codeHash: codeHash,
+                lineRef: lineRef,
+                amount: amount,
+                serviceDate: serviceDate,
+                evidenceRecordId: evidenceRecordId
+            })
+        );
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function replaceClaim(
+        bytes32 oldClaimId,
+        ClaimInput calldata replacement
+    ) external nonReentrant whenNotPaused returns (bytes32 claimId) {
+        uint256 providerOrg = _checkProvider();
+        _void(oldClaimId, providerOrg);
+        claimId = _submit(providerOrg, replacement);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function voidClaim(bytes32 claimId) external whenNotPaused {
+        _void(claimId, _checkProvider());
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function appealClaim(
+        bytes32 claimId,
+        bytes32 codeHash,
+        bytes32 lineRef,
+        uint64 serviceDate
+    ) external whenNotPaused {
+        uint256 providerOrg = _checkProvider();
+        Claim memory c = _claims[claimId];
+        if (c.providerOrg != providerOrg) revert ClaimsWrongOrganization(c.providerOrg, providerOrg);
+        if (_claimId(providerOrg, c.policyId, codeHash, serviceDate, lineRef) != claimId) {
+            revert ClaimsClaimMismatch(claimId);
+        }
+        if (c.flags & FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
+        ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Pending);
+        Policy storage policy = _book.policies[c.policyId];
+        _adjudicate(
+            Context({
+                claimId: claimId,
+                policyId: c.policyId,
+                planId: policy.planId,
+                insurerOrg: policy.insurerOrg,
+                providerOrg: providerOrg,
+                codeHash: codeHash,
+                amount: _details[claimId].submitted,
+                year: c.year,
+                flags: FLAG_APPEALED,
+                from: c.status,
+                forceReview: true
+            })
+        );
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function settleClaim(bytes32 claimId) external nonReentrant whenNotPaused {
+        Claim memory c = _claims[claimId];
+        if (c.status != ClaimStatus.Pending) revert ClaimsInvalidTransition(claimId, c.status, ClaimStatus.Paid);
+        if (block.timestamp <= c.reviewDeadline) revert ClaimsReviewWindowOpen(claimId, c.reviewDeadline);
+        emit ClaimApproved(claimId, c.benefit, c.benefit, true);
+        _settle(claimId, c, _book.policies[c.policyId].insurerOrg, c.benefit, _explanation(claimId, c));
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function payOwed(bytes32 claimId) external nonReentrant whenNotPaused {
+        Claim storage c = _claims[claimId];
+        Treasury.payOwed(_money, _token, c, claimId, _book.policies[c.policyId].insurerOrg, _payouts[c.providerOrg]);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function collectPatientShare(bytes32 claimId) external nonReentrant whenNotPaused {
+        Claim storage c = _claims[claimId];
+        Treasury.collectPatientShare(
+            _money,
+            _token,
+            c,
+            claimId,
+            _book.policies[c.policyId].patientId,
+            _payouts[c.providerOrg]
+        );
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function withdrawCredit(address to) external nonReentrant whenNotPaused {
+        Treasury.withdrawCredit(_money, _token, to);
+    }
+
+    // ------------------------------------------------------------------ patients
+
+    /// @inheritdoc IClaimEscrow
+    function depositForPatient(uint256 patientId, uint128 amount) external nonReentrant whenNotPaused {
+        if (!identity.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
+        Treasury.depositForPatient(_money, _token, patientId, amount);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function withdrawPatientDeposit(uint256 patientId, uint128 amount, address to) external nonReentrant {
+        _checkPatientActor(msg.sender, patientId);
+        _useNonce(patientId);
+        Treasury.withdrawDeposit(_money, _token, patientId, amount, to);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function withdrawPatientDepositWithSig(
+        uint256 patientId,
+        uint128 amount,
+        address to,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant {
+        _checkPatientActor(signer, patientId);
+        uint256 nonce = _useNonce(patientId);
+        _checkSignature(
+            signer,
+            keccak256(abi.encode(WITHDRAW_DEPOSIT_TYPEHASH, patientId, amount, to, nonce, deadline)),
+            deadline,
+            signature
+        );
+        Treasury.withdrawDeposit(_money, _token, patientId, amount, to);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function authorizeProvider(uint256 patientId, uint256 providerOrg, uint128 cap) external {
+        _checkPatientActor(msg.sender, patientId);
+        _useNonce(patientId);
+        _authorize(patientId, providerOrg, cap);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function authorizeProviderWithSig(
+        uint256 patientId,
+        uint256 providerOrg,
+        uint128 cap,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _checkPatientActor(signer, patientId);
+        uint256 nonce = _useNonce(patientId);
+        _checkSignature(
+            signer,
+            keccak256(abi.encode(AUTHORIZE_PROVIDER_TYPEHASH, patientId, providerOrg, cap, nonce, deadline)),
+            deadline,
+            signature
+        );
+        _authorize(patientId, providerOrg, cap);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IClaimEscrow
+    function getPlan(uint256 planId) external view returns (PlanTerms memory terms, uint256 insurerOrg, bool locked) {
+        PlanBook.Meta memory meta = _book.meta[planId];
+        return (_book.terms[planId], meta.insurerOrg, meta.locked);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function getCodeRule(uint256 planId, bytes32 codeHash) external view returns (CodeRule memory) {
+        return _book.rules[planId][codeHash];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function getPolicy(uint256 policyId) external view returns (Policy memory) {
+        return _book.policies[policyId];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function accumulatorsOf(uint256 policyId, uint8 year) external view returns (Accumulators memory) {
+        return _accumulators[policyId][year];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function preauthorizationOf(uint256 policyId, bytes32 codeHash) external view returns (uint40) {
+        return _book.preauths[policyId][codeHash];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function getClaim(bytes32 claimId) external view returns (Claim memory claim, ClaimDetail memory detail) {
+        return (_claims[claimId], _details[claimId]);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function escrowOf(uint256 insurerOrg) external view returns (Escrow memory) {
+        return _money.escrows[insurerOrg];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function pendingWithdrawal(uint256 insurerOrg) external view returns (Withdrawal memory) {
+        return _money.withdrawals[insurerOrg];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function payoutAddressOf(uint256 providerOrg) external view returns (address) {
+        return _payouts[providerOrg];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function creditOf(address payee) external view returns (uint256) {
+        return _money.credits[payee];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function patientDepositOf(uint256 patientId) external view returns (uint256) {
+        return _money.deposits[patientId];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function authorizationOf(uint256 patientId, uint256 providerOrg) external view returns (uint256) {
+        return _money.authorizations[patientId][providerOrg];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function nonces(uint256 patientId) external view returns (uint256) {
+        return _nonces[patientId];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function totalLiabilities() external view returns (uint256) {
+        return _money.liabilities;
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    // ------------------------------------------------------------------ internal: claims
+
+    /// @dev Checks a submission, records it and adjudicates it.
+    function _submit(uint256 providerOrg, ClaimInput memory input) private returns (bytes32 claimId) {
+        Policy storage policy = _book.policies[input.policyId];
+        uint256 planId = policy.planId;
+        if (planId == 0) revert ClaimsUnknownPolicy(input.policyId);
+        if (input.serviceDate < policy.start || input.serviceDate >= policy.end) {
+            revert ClaimsServiceOutsidePolicy(input.policyId, input.serviceDate);
+        }
+        if (input.serviceDate > block.timestamp) revert ClaimsServiceInFuture(input.serviceDate, block.timestamp);
+        uint256 filingDeadline = uint256(input.serviceDate) + _book.terms[planId].timelyFilingWindow;
+        if (block.timestamp > filingDeadline) revert ClaimsFilingWindowClosed(input.serviceDate, filingDeadline);
+        claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
+        ClaimStatus from = _claims[claimId].status;
+        if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
+        if (
+            _book.rules[planId][input.codeHash].preauthRequired &&
+            _book.preauths[input.policyId][input.codeHash] < input.serviceDate
+        ) revert ClaimsPreauthorizationRequired(input.policyId, input.codeHash);
+        if (_payouts[providerOrg] == address(0)) revert ClaimsNoPayoutAddress(providerOrg);
+        uint256 patientId = policy.patientId;
+        uint256 insurerOrg = policy.insurerOrg;
+        if (!consent.hasAccess(patientId, insurerOrg, SCOPE_BILLING, ACTION_READ, PURPOSE_PAYMENT)) {
+            revert ClaimsNoPaymentConsent(input.policyId);
+        }
+        if (!records.isLiveRecordOf(input.evidenceRecordId, patientId)) {
+            revert ClaimsEvidenceNotLive(input.evidenceRecordId);
+        }
+        emit ClaimSubmitted(
+            claimId,
+            input.policyId,
+            providerOrg,
+            input.codeHash,
+            input.lineRef,
+            input.amount,
+            input.serviceDate
+        );
+        _adjudicate(
+            Context({
+                claimId: claimId,
+                policyId: input.policyId,
+                planId: planId,
+                insurerOrg: insurerOrg,
+                providerOrg: providerOrg,
+                codeHash: input.codeHash,
+                amount: input.amount,
+                // < PlanBook.MAX_POLICY_YEARS: the service date is inside the policy period, which bindPolicy bounds
+                year: uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR),
+                flags: 0,
+                from: from,
+                forceReview: false
+            })
+        );
+    }
+
+    /// @dev Adjudicates by DESIGN §6, books the accumulators, then pays at once or opens a review.
+    function _adjudicate(Context memory ctx) private {
+        PlanTerms memory terms = _book.terms[ctx.planId];
+        CodeRule memory rule = _book.rules[ctx.planId][ctx.codeHash];
+        Accumulators memory acc = _accumulators[ctx.policyId][ctx.year];
+        Adjudication.Result memory r = Adjudication.adjudicate(
+            ctx.amount,
+            Adjudication.Coverage({covered: rule.covered, rateBps: rule.rateBps, cap: rule.cap, copay: rule.copay}),
+            Adjudication.Limits({
+                deductible: terms.deductible,
+                outOfPocketMax: terms.outOfPocketMax,
+                annualLimit: terms.annualLimit
+            }),
+            Adjudication.Totals({
+                deductibleMet: acc.deductibleMet,
+                outOfPocketPaid: acc.outOfPocketPaid,
+                benefitUsed: acc.benefitUsed
+            })
+        );
+        Claim memory c = Claim({
+            policyId: uint48(ctx.policyId), // policy ids come from a counter
+            providerOrg: SafeCast.toUint48(ctx.providerOrg),
+            status: ctx.from,
+            flags: ctx.flags,
+            year: ctx.year,
+            reviewDeadline: 0,
+            // Every result is <= amount (a uint48): the narrowing casts below cannot truncate.
+            benefit: uint48(r.benefit),
+            patientDue: uint48(r.patient + r.notCovered)
+        });
+        if (!r.covered) {
+            // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
+            c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
+            c.flags = FLAG_APPEALED;
+            _claims[ctx.claimId] = c;
+            emit ClaimDenied(ctx.claimId, REASON_NOT_COVERED);
+            return;
+        }
+        // Accumulators stay within their limits: Adjudication caps D, S and R by the room left.
+        _accumulators[ctx.policyId][ctx.year] = Accumulators({
+            deductibleMet: acc.deductibleMet + uint48(r.deductible),
+            outOfPocketPaid: acc.outOfPocketPaid + uint48(r.patient),
+            benefitUsed: acc.benefitUsed + uint48(r.benefit)
+        });
+        ExplanationOfBenefits memory eob = ExplanationOfBenefits({
+            submitted: ctx.amount,
+            eligible: r.eligible,
+            copay: r.copay,
+            deductible: r.deductible,
+            benefit: r.benefit,
+            patientResponsibility: r.patient,
+            notCovered: r.notCovered
+        });
+        if (!ctx.forceReview && ctx.amount < terms.autoApproveThreshold) {
+            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit, eob);
+            return;
+        }
+        c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Pending);
+        c.reviewDeadline = uint40(block.timestamp + terms.reviewWindow);
+        Escrow memory escrow = _money.escrows[ctx.insurerOrg];
+        bool reserved = escrow.free >= c.benefit;
+        if (reserved) {
+            escrow.free -= c.benefit;
+            escrow.reserved += c.benefit;
+            _money.escrows[ctx.insurerOrg] = escrow;
+            c.flags |= FLAG_RESERVED;
+        }
+        _claims[ctx.claimId] = c;
+        _details[ctx.claimId] = ClaimDetail({
+            submitted: ctx.amount,
+            eligible: uint48(r.eligible),
+            copay: uint48(r.copay),
+            deductible: uint48(r.deductible),
+            patientShare: uint48(r.patient)
+        });
+        emit ClaimReviewOpened(ctx.claimId, c.benefit, c.reviewDeadline, reserved);
+    }
+
+    /// @dev Pays claim `c` (its `benefit` is what the insurer pays; `ruleBenefit` what was reserved):
+    ///      the benefit from escrow (else owed), the patient's due from its deposit (else owed), in one push.
+    function _settle(
+        bytes32 claimId,
+        Claim memory c,
+        uint256 insurerOrg,
+        uint256 ruleBenefit,
+        ExplanationOfBenefits memory eob
+    ) private {
+        eob.benefit = c.benefit;
+        uint256 benefitPaid = c.benefit;
+        ClaimStatus to = ClaimStatus.Paid;
+        if (c.flags & FLAG_RESERVED != 0) {
+            Escrow storage escrow = _money.escrows[insurerOrg];
+            escrow.reserved -= uint128(ruleBenefit);
+            escrow.free += uint128(ruleBenefit - c.benefit);
+            c.flags &= ~FLAG_RESERVED;
+        } else if (benefitPaid != 0) {
+            Escrow storage escrow = _money.escrows[insurerOrg];
+            if (escrow.free >= benefitPaid) {
+                escrow.free -= uint128(benefitPaid);
+            } else {
+                benefitPaid = 0;
+                to = ClaimStatus.Owed;
+            }
+        }
+        uint256 patientPaid;
+        if (c.patientDue != 0) {
+            if (Treasury.drawPatient(_money, _book.policies[c.policyId].patientId, c.providerOrg, c.patientDue)) {
+                patientPaid = c.patientDue;
+            } else {
+                c.flags |= FLAG_PATIENT_OWED;
+            }
+        }
+        c.status = ClaimLifecycle.transition(claimId, c.status, to);
+        _claims[claimId] = c;
+        uint256 paid = benefitPaid + patientPaid;
+        _money.liabilities -= paid;
+        emit ClaimSettled(claimId, c.policyId, c.providerOrg, eob, benefitPaid, patientPaid);
+        Treasury.push(_money, _token, _payouts[c.providerOrg], paid);
+    }
+
+    /// @dev Voids the caller's pending claim, releasing what it held.
+    function _void(bytes32 claimId, uint256 providerOrg) private {
+        Claim memory c = _claims[claimId];
+        if (c.providerOrg != providerOrg) revert ClaimsWrongOrganization(c.providerOrg, providerOrg);
+        c.status = ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Voided);
+        _release(claimId, c, _book.policies[c.policyId].insurerOrg);
+        c.flags &= ~FLAG_RESERVED;
+        _claims[claimId] = c;
+        emit ClaimVoided(claimId);
+    }
+
+    /// @dev Gives back a pending claim's accumulator headroom and escrow reservation.
+    function _release(bytes32 claimId, Claim memory c, uint256 insurerOrg) private {
+        ClaimDetail memory d = _details[claimId];
+        Accumulators storage acc = _accumulators[c.policyId][c.year];
+        acc.deductibleMet -= d.deductible;
+        acc.outOfPocketPaid -= d.patientShare;
+        acc.benefitUsed -= c.benefit;
+        if (c.flags & FLAG_RESERVED != 0) {
+            Escrow storage escrow = _money.escrows[insurerOrg];
+            escrow.reserved -= c.benefit;
+            escrow.free += c.benefit;
+        }
+    }
+
+    /// @dev Checks the caller is the insurer of a pending claim still in its review window; returns it.
+    function _reviewable(bytes32 claimId, Claim memory c, ClaimStatus to) private view returns (uint256 insurerOrg) {
+        if (c.status != ClaimStatus.Pending) revert ClaimsInvalidTransition(claimId, c.status, to);
+        insurerOrg = _book.policies[c.policyId].insurerOrg;
+        _checkInsurerOf(insurerOrg);
+        if (block.timestamp > c.reviewDeadline) revert ClaimsReviewWindowClosed(claimId, c.reviewDeadline);
+    }
+
+    /// @dev The explanation of benefits of a reviewed claim (benefit as `c` says).
+    function _explanation(bytes32 claimId, Claim memory c) private view returns (ExplanationOfBenefits memory) {
+        ClaimDetail memory d = _details[claimId];
+        return
+            ExplanationOfBenefits({
+                submitted: d.submitted,
+                eligible: d.eligible,
+                copay: d.copay,
+                deductible: d.deductible,
+                benefit: c.benefit,
+                patientResponsibility: d.patientShare,
+                notCovered: c.patientDue - d.patientShare
+            });
+    }
+
+    function _claimId(
+        uint256 providerOrg,
+        uint256 policyId,
+        bytes32 codeHash,
+        uint64 serviceDate,
+        bytes32 lineRef
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(providerOrg, policyId, codeHash, serviceDate, lineRef));
+    }
+
+    // ------------------------------------------------------------------ internal: money
+
+    function _authorize(uint256 patientId, uint256 providerOrg, uint128 cap) private {
+        _money.authorizations[patientId][providerOrg] = cap;
+        emit ProviderAuthorized(patientId, providerOrg, cap);
+    }
+
+    // ------------------------------------------------------------------ internal: who
+
+    /// @dev The caller's organisation: an active Insurer holding INSURE.
+    function _checkInsurer() private view returns (uint256 orgId) {
+        IIdentityRegistry.Organization memory org;
+        (orgId, org) = identity.activeOrganizationOf(msg.sender);
+        if (
+            orgId == 0 ||
+            org.kind != IIdentityRegistry.OrgKind.Insurer ||
+            org.capabilities & Capabilities.INSURE == 0
+        ) revert ClaimsNotInsurer(msg.sender);
+    }
+
+    function _checkInsurerOf(uint256 expectedOrg) private view {
+        uint256 orgId = _checkInsurer();
+        if (orgId != expectedOrg) revert ClaimsWrongOrganization(expectedOrg, orgId);
+    }
+
+    /// @dev The caller's organisation: active and holding BILL.
+    function _checkProvider() private view returns (uint256 orgId) {
+        IIdentityRegistry.Organization memory org;
+        (orgId, org) = identity.activeOrganizationOf(msg.sender);
+        if (orgId == 0 || org.capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
+    }
+
+    function _checkPatientActor(address account, uint256 patientId) private view {
+        if (!identity.canActForPatient(account, patientId)) revert ClaimsNotAuthorizedForPatient(account, patientId);
+    }
+
+    function _useNonce(uint256 patientId) private returns (uint256) {
+        return _nonces[patientId]++;
+    }
+
+    function _checkSignature(address signer, bytes32 structHash, uint256 deadline, bytes calldata signature) private view {
+        Treasury.checkSignature(signer, _hashTypedDataV4(structHash), deadline, signature);
+    }
+}
