@@ -63,3 +63,25 @@ export function typeString(types: TypedDataTypes): string {
   const [name] = Object.keys(types);
   return `${name}(${types[name].map((f) => `${f.type} ${f.name}`).join(",")})`;
 }
+
+/** ClaimEscrow: a patient lets a provider organisation draw up to `cap` from its deposit. */
+export const AuthorizeProviderTypes: TypedDataTypes = {
+  AuthorizeProvider: [
+    { name: "patientId", type: "uint256" },
+    { name: "providerOrg", type: "uint256" },
+    { name: "cap", type: "uint128" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** ClaimEscrow: a patient withdraws `amount` of its deposit to `to`. */
+export const WithdrawDepositTypes: TypedDataTypes = {
+  WithdrawDeposit: [
+    { name: "patientId", type: "uint256" },
+    { name: "amount", type: "uint128" },
+    { name: "to", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};

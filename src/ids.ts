@@ -27,3 +27,30 @@ export function commitment(salt: string, type: string, value: unknown): string {
   if (getBytes(salt).length !== 32) throw new Error("commitment: the salt must be 32 bytes");
   return keccak256(abi.encode(["bytes32", type], [salt, value]));
 }
+
+/**
+ * ClaimEscrow: a procedure code's hash under one plan, `keccak256(abi.encode(bytes32 planSalt, string code))`.
+ * The salt is per plan and kept off chain, so a code cannot be read back by hashing a code list.
+ */
+export function procedureCodeHash(planSalt: string, code: string): string {
+  return commitment(planSalt, "string", code);
+}
+
+/**
+ * ClaimEscrow: a claim's id, which is also its dedupe key,
+ * `keccak256(abi.encode(providerOrg, policyId, codeHash, uint64 serviceDate, lineRef))`.
+ */
+export function claimId(
+  providerOrg: bigint,
+  policyId: bigint,
+  codeHash: string,
+  serviceDate: bigint,
+  lineRef: string,
+): string {
+  return keccak256(
+    abi.encode(
+      ["uint256", "uint256", "bytes32", "uint64", "bytes32"],
+      [providerOrg, policyId, codeHash, serviceDate, lineRef],
+    ),
+  );
+}

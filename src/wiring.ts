@@ -12,6 +12,10 @@ export const RESTRICTED_FUNCTIONS = {
     pause: "PAUSER",
     // setRegistrarKinds, unpause: ADMIN (default)
   },
+  ClaimEscrow: {
+    pause: "PAUSER",
+    // unpause, sweepSurplus: ADMIN (default)
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;

@@ -281,6 +281,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 forceReview: true
             })
         );
+        emit ClaimAppealed(claimId, _claims[claimId].reviewDeadline);
     }
 
     /// @inheritdoc IClaimEscrow
