@@ -13,4 +13,9 @@ contract AdjudicationHarness {
     ) external pure returns (Adjudication.Result memory) {
         return Adjudication.adjudicate(amount, coverage, limits, totals);
     }
+
+    /// @notice The salted procedure-code hash the SDK computes off chain (its twin's check).
+    function codeHash(bytes32 planSalt, string calldata code) external pure returns (bytes32) {
+        return keccak256(abi.encode(planSalt, code));
+    }
 }

@@ -583,11 +583,14 @@ describe("ClaimEscrow", function () {
 
     it("books claims of a later policy year in that year's accumulators", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
+      const start = (await now(ethers)) - 30n * DAY;
+      await f.escrow.connect(f.insurerOp).bindPolicy(f.plan.planId, f.patientId, start, start + 2n * YEAR);
+      const policyId = 2n;
       await time.increase(340n * DAY); // the policy began 30 days ago: this is its second year
-      const { claimId } = await submitCode(f, "A", 600n * USD);
+      const { claimId } = await f.submit(policyId, f.plan.codes.A, 600n * USD);
       expect((await f.escrow.getClaim(claimId)).claim.year).to.equal(1n);
-      expect((await f.escrow.accumulatorsOf(f.policyId, 1)).deductibleMet).to.equal(500n * USD);
-      expect((await f.escrow.accumulatorsOf(f.policyId, 0)).deductibleMet).to.equal(0n);
+      expect((await f.escrow.accumulatorsOf(policyId, 1)).deductibleMet).to.equal(500n * USD);
+      expect((await f.escrow.accumulatorsOf(policyId, 0)).deductibleMet).to.equal(0n);
     });
   });
 
