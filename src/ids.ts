@@ -37,8 +37,9 @@ export function procedureCodeHash(planSalt: string, code: string): string {
 }
 
 /**
- * ClaimEscrow: a claim's id, which is also its dedupe key,
- * `keccak256(abi.encode(providerOrg, policyId, codeHash, uint64 serviceDate, lineRef))`.
+ * ClaimEscrow: a claim's id, which is also its dedupe key (provider, policy, code, service date, line):
+ * `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, uint64 serviceDate, lineRef)))`,
+ * so the contract reads the policy and the provider from the id itself.
  */
 export function claimId(
   providerOrg: bigint,
@@ -47,10 +48,13 @@ export function claimId(
   serviceDate: bigint,
   lineRef: string,
 ): string {
-  return keccak256(
-    abi.encode(
-      ["uint256", "uint256", "bytes32", "uint64", "bytes32"],
-      [providerOrg, policyId, codeHash, serviceDate, lineRef],
-    ),
-  );
+  const low = toBigInt(keccak256(abi.encode(["bytes32", "uint64", "bytes32"], [codeHash, serviceDate, lineRef])));
+  const id = (policyId << 208n) | (providerOrg << 160n) | (low & ((1n << 160n) - 1n));
+  return "0x" + id.toString(16).padStart(64, "0");
+}
+
+/** ClaimEscrow: the policy and provider organisation a claim id carries. */
+export function claimIdParts(id: string): { policyId: bigint; providerOrg: bigint } {
+  const n = toBigInt(id);
+  return { policyId: n >> 208n, providerOrg: (n >> 160n) & ((1n << 48n) - 1n) };
 }

@@ -34,13 +34,13 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 policyId;
         uint256 planId;
         uint256 insurerOrg;
-        uint256 providerOrg;
         bytes32 codeHash;
-        uint48 amount;
+        bytes32 lineRef;
+        uint64 serviceDate;
+        uint40 amount;
         uint8 year;
-        uint8 flags;
         ClaimStatus from;
-        bool forceReview;
+        bool appeal;
     }
 
     // ------------------------------------------------------------------ constants
@@ -79,7 +79,6 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     Treasury.Store private _money;
     mapping(uint256 policyId => mapping(uint8 year => Accumulators)) private _accumulators;
     mapping(bytes32 claimId => Claim) private _claims;
-    mapping(bytes32 claimId => ClaimDetail) private _details;
     mapping(uint256 providerOrg => address) private _payouts;
     mapping(uint256 patientId => uint256) private _nonces;
 
@@ -177,18 +176,18 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     // ------------------------------------------------------------------ insurers: review
 
     /// @inheritdoc IClaimEscrow
-    function approveClaim(bytes32 claimId, uint48 benefit) external nonReentrant whenNotPaused {
+    function approveClaim(bytes32 claimId, uint40 benefit) external nonReentrant whenNotPaused {
         Claim memory c = _claims[claimId];
         uint256 insurerOrg = _reviewable(claimId, c, ClaimStatus.Paid);
-        uint48 ruleBenefit = c.benefit;
+        uint40 ruleBenefit = c.benefit;
         if (benefit > ruleBenefit) revert ClaimsApprovalExceedsRules(claimId, benefit, ruleBenefit);
         if (benefit < ruleBenefit) {
             // The reduction is the provider's write-off: it frees annual-limit headroom.
-            _accumulators[c.policyId][c.year].benefitUsed -= ruleBenefit - benefit;
+            _accumulators[_policyOf(claimId)][c.year].benefitUsed -= ruleBenefit - benefit;
             c.benefit = benefit;
         }
         emit ClaimApproved(claimId, benefit, ruleBenefit, false);
-        _settle(claimId, c, insurerOrg, ruleBenefit, _explanation(claimId, c));
+        _settle(claimId, c, insurerOrg, ruleBenefit);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -217,7 +216,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 policyId,
         bytes32 codeHash,
         bytes32 lineRef,
-        uint48 amount,
+        uint40 amount,
         uint64 serviceDate,
         bytes32 evidenceRecordId
     ) external nonReentrant whenNotPaused returns (bytes32 claimId) {
@@ -258,30 +257,29 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint64 serviceDate
     ) external whenNotPaused {
         uint256 providerOrg = _checkProvider();
-        Claim memory c = _claims[claimId];
-        if (c.providerOrg != providerOrg) revert ClaimsWrongOrganization(c.providerOrg, providerOrg);
-        if (_claimId(providerOrg, c.policyId, codeHash, serviceDate, lineRef) != claimId) {
+        uint256 policyId = _policyOf(claimId);
+        if (_claimId(providerOrg, policyId, codeHash, serviceDate, lineRef) != claimId) {
             revert ClaimsClaimMismatch(claimId);
         }
+        Claim memory c = _claims[claimId];
         if (c.flags & FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
         ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Pending);
-        Policy storage policy = _book.policies[c.policyId];
+        Policy storage policy = _book.policies[policyId];
         _adjudicate(
             Context({
                 claimId: claimId,
-                policyId: c.policyId,
+                policyId: policyId,
                 planId: policy.planId,
                 insurerOrg: policy.insurerOrg,
-                providerOrg: providerOrg,
                 codeHash: codeHash,
-                amount: _details[claimId].submitted,
+                lineRef: lineRef,
+                serviceDate: serviceDate,
+                amount: c.submitted,
                 year: c.year,
-                flags: FLAG_APPEALED,
                 from: c.status,
-                forceReview: true
+                appeal: true
             })
         );
-        emit ClaimAppealed(claimId, _claims[claimId].reviewDeadline);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -290,25 +288,32 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (c.status != ClaimStatus.Pending) revert ClaimsInvalidTransition(claimId, c.status, ClaimStatus.Paid);
         if (block.timestamp <= c.reviewDeadline) revert ClaimsReviewWindowOpen(claimId, c.reviewDeadline);
         emit ClaimApproved(claimId, c.benefit, c.benefit, true);
-        _settle(claimId, c, _book.policies[c.policyId].insurerOrg, c.benefit, _explanation(claimId, c));
+        _settle(claimId, c, _book.policies[_policyOf(claimId)].insurerOrg, c.benefit);
     }
 
     /// @inheritdoc IClaimEscrow
     function payOwed(bytes32 claimId) external nonReentrant whenNotPaused {
-        Claim storage c = _claims[claimId];
-        Treasury.payOwed(_money, _token, c, claimId, _book.policies[c.policyId].insurerOrg, _payouts[c.providerOrg]);
+        Treasury.payOwed(
+            _money,
+            _token,
+            _claims[claimId],
+            claimId,
+            _book.policies[_policyOf(claimId)].insurerOrg,
+            _payouts[_providerOf(claimId)]
+        );
     }
 
     /// @inheritdoc IClaimEscrow
     function collectPatientShare(bytes32 claimId) external nonReentrant whenNotPaused {
-        Claim storage c = _claims[claimId];
+        uint256 providerOrg = _providerOf(claimId);
         Treasury.collectPatientShare(
             _money,
             _token,
-            c,
+            _claims[claimId],
             claimId,
-            _book.policies[c.policyId].patientId,
-            _payouts[c.providerOrg]
+            _book.policies[_policyOf(claimId)].patientId,
+            providerOrg,
+            _payouts[providerOrg]
         );
     }
 
@@ -408,8 +413,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @inheritdoc IClaimEscrow
-    function getClaim(bytes32 claimId) external view returns (Claim memory claim, ClaimDetail memory detail) {
-        return (_claims[claimId], _details[claimId]);
+    function getClaim(bytes32 claimId) external view returns (Claim memory) {
+        return _claims[claimId];
     }
 
     /// @inheritdoc IClaimEscrow
@@ -459,7 +464,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     // ------------------------------------------------------------------ internal: claims
 
-    /// @dev Checks a submission, records it and adjudicates it.
+    /// @dev Checks a submission and adjudicates it.
     function _submit(uint256 providerOrg, ClaimInput memory input) private returns (bytes32 claimId) {
         Policy storage policy = _book.policies[input.policyId];
         uint256 planId = policy.planId;
@@ -486,34 +491,26 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (!records.isLiveRecordOf(input.evidenceRecordId, patientId)) {
             revert ClaimsEvidenceNotLive(input.evidenceRecordId);
         }
-        emit ClaimSubmitted(
-            claimId,
-            input.policyId,
-            providerOrg,
-            input.codeHash,
-            input.lineRef,
-            input.amount,
-            input.serviceDate
-        );
         _adjudicate(
             Context({
                 claimId: claimId,
                 policyId: input.policyId,
                 planId: planId,
                 insurerOrg: insurerOrg,
-                providerOrg: providerOrg,
                 codeHash: input.codeHash,
+                lineRef: input.lineRef,
+                serviceDate: input.serviceDate,
                 amount: input.amount,
-                // < PlanBook.MAX_POLICY_YEARS: the service date is inside the policy period, which bindPolicy bounds
+                // < MAX_POLICY_YEARS: the service date is inside the policy period, which bindPolicy bounds
                 year: uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR),
-                flags: 0,
                 from: from,
-                forceReview: false
+                appeal: false
             })
         );
     }
 
-    /// @dev Adjudicates by DESIGN §6, books the accumulators, then pays at once or opens a review.
+    /// @dev Adjudicates by DESIGN §6, emits the explanation of benefits, books the accumulators, then pays
+    ///      at once (below the threshold, never on appeal) or opens a review.
     function _adjudicate(Context memory ctx) private {
         PlanTerms memory terms = _book.terms[ctx.planId];
         CodeRule memory rule = _book.rules[ctx.planId][ctx.codeHash];
@@ -532,16 +529,39 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 benefitUsed: acc.benefitUsed
             })
         );
+        ExplanationOfBenefits memory eob = ExplanationOfBenefits({
+            submitted: ctx.amount,
+            eligible: r.eligible,
+            copay: r.copay,
+            deductible: r.deductible,
+            benefit: r.benefit,
+            patientResponsibility: r.patient,
+            notCovered: r.notCovered
+        });
+        if (ctx.appeal) {
+            emit ClaimAppealed(ctx.claimId, eob);
+        } else {
+            emit ClaimSubmitted(
+                ctx.claimId,
+                ctx.policyId,
+                _providerOf(ctx.claimId),
+                ctx.codeHash,
+                ctx.lineRef,
+                ctx.serviceDate,
+                eob
+            );
+        }
+        // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
         Claim memory c = Claim({
-            policyId: uint48(ctx.policyId), // policy ids come from a counter
-            providerOrg: SafeCast.toUint48(ctx.providerOrg),
             status: ctx.from,
-            flags: ctx.flags,
+            flags: 0,
             year: ctx.year,
             reviewDeadline: 0,
-            // Every result is <= amount (a uint48): the narrowing casts below cannot truncate.
-            benefit: uint48(r.benefit),
-            patientDue: uint48(r.patient + r.notCovered)
+            submitted: ctx.amount,
+            benefit: uint40(r.benefit),
+            deductible: uint40(r.deductible),
+            patientShare: uint40(r.patient),
+            notCovered: uint40(r.notCovered)
         });
         if (!r.covered) {
             // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
@@ -553,25 +573,18 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         }
         // Accumulators stay within their limits: Adjudication caps D, S and R by the room left.
         _accumulators[ctx.policyId][ctx.year] = Accumulators({
-            deductibleMet: acc.deductibleMet + uint48(r.deductible),
-            outOfPocketPaid: acc.outOfPocketPaid + uint48(r.patient),
-            benefitUsed: acc.benefitUsed + uint48(r.benefit)
+            deductibleMet: acc.deductibleMet + c.deductible,
+            outOfPocketPaid: acc.outOfPocketPaid + c.patientShare,
+            benefitUsed: acc.benefitUsed + c.benefit
         });
-        ExplanationOfBenefits memory eob = ExplanationOfBenefits({
-            submitted: ctx.amount,
-            eligible: r.eligible,
-            copay: r.copay,
-            deductible: r.deductible,
-            benefit: r.benefit,
-            patientResponsibility: r.patient,
-            notCovered: r.notCovered
-        });
-        if (!ctx.forceReview && ctx.amount < terms.autoApproveThreshold) {
-            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit, eob);
+        if (!ctx.appeal && ctx.amount < terms.autoApproveThreshold) {
+            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit);
             return;
         }
         c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Pending);
-        c.reviewDeadline = uint40(block.timestamp + terms.reviewWindow);
+        if (ctx.appeal) c.flags = FLAG_APPEALED;
+        // uint32 seconds last until 2106.
+        c.reviewDeadline = uint32(block.timestamp + terms.reviewWindow);
         Escrow memory escrow = _money.escrows[ctx.insurerOrg];
         bool reserved = escrow.free >= c.benefit;
         if (reserved) {
@@ -581,26 +594,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             c.flags |= FLAG_RESERVED;
         }
         _claims[ctx.claimId] = c;
-        _details[ctx.claimId] = ClaimDetail({
-            submitted: ctx.amount,
-            eligible: uint48(r.eligible),
-            copay: uint48(r.copay),
-            deductible: uint48(r.deductible),
-            patientShare: uint48(r.patient)
-        });
-        emit ClaimReviewOpened(ctx.claimId, c.benefit, c.reviewDeadline, reserved);
+        emit ClaimReviewOpened(ctx.claimId, c.reviewDeadline, reserved);
     }
 
     /// @dev Pays claim `c` (its `benefit` is what the insurer pays; `ruleBenefit` what was reserved):
     ///      the benefit from escrow (else owed), the patient's due from its deposit (else owed), in one push.
-    function _settle(
-        bytes32 claimId,
-        Claim memory c,
-        uint256 insurerOrg,
-        uint256 ruleBenefit,
-        ExplanationOfBenefits memory eob
-    ) private {
-        eob.benefit = c.benefit;
+    function _settle(bytes32 claimId, Claim memory c, uint256 insurerOrg, uint256 ruleBenefit) private {
         uint256 benefitPaid = c.benefit;
         ClaimStatus to = ClaimStatus.Paid;
         if (c.flags & FLAG_RESERVED != 0) {
@@ -617,10 +616,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 to = ClaimStatus.Owed;
             }
         }
+        uint256 providerOrg = _providerOf(claimId);
+        uint256 due = uint256(c.patientShare) + c.notCovered;
         uint256 patientPaid;
-        if (c.patientDue != 0) {
-            if (Treasury.drawPatient(_money, _book.policies[c.policyId].patientId, c.providerOrg, c.patientDue)) {
-                patientPaid = c.patientDue;
+        if (due != 0) {
+            if (Treasury.drawPatient(_money, _book.policies[_policyOf(claimId)].patientId, providerOrg, due)) {
+                patientPaid = due;
             } else {
                 c.flags |= FLAG_PATIENT_OWED;
             }
@@ -629,16 +630,17 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         _claims[claimId] = c;
         uint256 paid = benefitPaid + patientPaid;
         _money.liabilities -= paid;
-        emit ClaimSettled(claimId, c.policyId, c.providerOrg, eob, benefitPaid, patientPaid);
-        Treasury.push(_money, _token, _payouts[c.providerOrg], paid);
+        emit ClaimSettled(claimId, c.benefit, benefitPaid, patientPaid);
+        Treasury.push(_money, _token, _payouts[providerOrg], paid);
     }
 
     /// @dev Voids the caller's pending claim, releasing what it held.
     function _void(bytes32 claimId, uint256 providerOrg) private {
+        uint256 owner = _providerOf(claimId);
+        if (owner != providerOrg) revert ClaimsWrongOrganization(owner, providerOrg);
         Claim memory c = _claims[claimId];
-        if (c.providerOrg != providerOrg) revert ClaimsWrongOrganization(c.providerOrg, providerOrg);
         c.status = ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Voided);
-        _release(claimId, c, _book.policies[c.policyId].insurerOrg);
+        _release(claimId, c, _book.policies[_policyOf(claimId)].insurerOrg);
         c.flags &= ~FLAG_RESERVED;
         _claims[claimId] = c;
         emit ClaimVoided(claimId);
@@ -646,10 +648,9 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @dev Gives back a pending claim's accumulator headroom and escrow reservation.
     function _release(bytes32 claimId, Claim memory c, uint256 insurerOrg) private {
-        ClaimDetail memory d = _details[claimId];
-        Accumulators storage acc = _accumulators[c.policyId][c.year];
-        acc.deductibleMet -= d.deductible;
-        acc.outOfPocketPaid -= d.patientShare;
+        Accumulators storage acc = _accumulators[_policyOf(claimId)][c.year];
+        acc.deductibleMet -= c.deductible;
+        acc.outOfPocketPaid -= c.patientShare;
         acc.benefitUsed -= c.benefit;
         if (c.flags & FLAG_RESERVED != 0) {
             Escrow storage escrow = _money.escrows[insurerOrg];
@@ -661,26 +662,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @dev Checks the caller is the insurer of a pending claim still in its review window; returns it.
     function _reviewable(bytes32 claimId, Claim memory c, ClaimStatus to) private view returns (uint256 insurerOrg) {
         if (c.status != ClaimStatus.Pending) revert ClaimsInvalidTransition(claimId, c.status, to);
-        insurerOrg = _book.policies[c.policyId].insurerOrg;
+        insurerOrg = _book.policies[_policyOf(claimId)].insurerOrg;
         _checkInsurerOf(insurerOrg);
         if (block.timestamp > c.reviewDeadline) revert ClaimsReviewWindowClosed(claimId, c.reviewDeadline);
     }
 
-    /// @dev The explanation of benefits of a reviewed claim (benefit as `c` says).
-    function _explanation(bytes32 claimId, Claim memory c) private view returns (ExplanationOfBenefits memory) {
-        ClaimDetail memory d = _details[claimId];
-        return
-            ExplanationOfBenefits({
-                submitted: d.submitted,
-                eligible: d.eligible,
-                copay: d.copay,
-                deductible: d.deductible,
-                benefit: c.benefit,
-                patientResponsibility: d.patientShare,
-                notCovered: c.patientDue - d.patientShare
-            });
-    }
-
+    /// @dev policyId (48 bits) | providerOrg (48 bits) | 160 bits of keccak256(code, service date, line).
     function _claimId(
         uint256 providerOrg,
         uint256 policyId,
@@ -688,7 +675,21 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint64 serviceDate,
         bytes32 lineRef
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(providerOrg, policyId, codeHash, serviceDate, lineRef));
+        // policyId <= the policy counter and providerOrg (SafeCast) fit their 48 bits.
+        return
+            bytes32(
+                (policyId << 208) |
+                    (uint256(SafeCast.toUint48(providerOrg)) << 160) |
+                    uint256(uint160(uint256(keccak256(abi.encode(codeHash, serviceDate, lineRef)))))
+            );
+    }
+
+    function _policyOf(bytes32 claimId) private pure returns (uint256) {
+        return uint256(claimId) >> 208;
+    }
+
+    function _providerOf(bytes32 claimId) private pure returns (uint256) {
+        return uint48(uint256(claimId) >> 160);
     }
 
     // ------------------------------------------------------------------ internal: money

@@ -9,8 +9,9 @@ pragma solidity 0.8.30;
 ///         submit claims backed by a live record anchor; a claim below the threshold is adjudicated and
 ///         paid in the same transaction, a larger one waits for the insurer's review (prompt pay after
 ///         the window). Claim events speak of the policy, never of the patient.
-/// @dev Amounts are token base units. Per-claim amounts and plan limits are `uint48` (2^48 - 1 base
-///      units: $281M of a 6-decimal stablecoin), so a claim fits in two storage slots.
+/// @dev Amounts are token base units. A claim's amounts are `uint40` (2^40 - 1 base units: $1.09M of a
+///      6-decimal stablecoin; a larger bill is split into lines) and plan limits and accumulators `uint48`,
+///      so a claim is one storage slot. A claim id carries its policy and provider (see `submitClaim`).
 interface IClaimEscrow {
     // ------------------------------------------------------------------ types
 
@@ -71,26 +72,19 @@ interface IClaimEscrow {
         uint48 benefitUsed;
     }
 
-    /// @notice A claim's state (one slot). `benefit` is what the insurer pays (the rule amount while
-    ///         pending, the approved amount after); `patientDue` is patient responsibility plus not covered.
+    /// @notice A claim's adjudication and state (one slot). `benefit` is what the insurer pays (the rule
+    ///         amount while pending, the approved amount after); the patient owes `patientShare + notCovered`.
+    /// @param reviewDeadline End of the insurer's review window (unix seconds; uint32 lasts until 2106).
     struct Claim {
-        uint48 policyId;
-        uint48 providerOrg;
         ClaimStatus status;
         uint8 flags;
         uint8 year;
-        uint40 reviewDeadline;
-        uint48 benefit;
-        uint48 patientDue;
-    }
-
-    /// @notice The rest of a reviewed claim's adjudication, kept for its explanation of benefits (one slot).
-    struct ClaimDetail {
-        uint48 submitted;
-        uint48 eligible;
-        uint48 copay;
-        uint48 deductible;
-        uint48 patientShare;
+        uint32 reviewDeadline;
+        uint40 submitted;
+        uint40 benefit;
+        uint40 deductible;
+        uint40 patientShare;
+        uint40 notCovered;
     }
 
     /// @notice Explanation of benefits with the FHIR ClaimResponse adjudication categories (CARIN BB).
@@ -128,7 +122,7 @@ interface IClaimEscrow {
         uint256 policyId;
         bytes32 codeHash;
         bytes32 lineRef;
-        uint48 amount;
+        uint40 amount;
         uint64 serviceDate;
         bytes32 evidenceRecordId;
     }
@@ -153,37 +147,34 @@ interface IClaimEscrow {
     event WithdrawalExecuted(uint256 indexed insurerOrg, address indexed to, uint256 amount);
     /// @notice A provider organisation set where its payments go.
     event PayoutAddressSet(uint256 indexed providerOrg, address indexed payout);
-    /// @notice A provider submitted a claim.
+    /// @notice A provider submitted a claim; `eob` is its adjudication by the plan's rules (FHIR categories;
+    ///         all zero but `submitted` when the code is not covered, which a `ClaimDenied` follows).
     event ClaimSubmitted(
         bytes32 indexed claimId,
         uint256 indexed policyId,
         uint256 indexed providerOrg,
         bytes32 codeHash,
         bytes32 lineRef,
-        uint256 amount,
-        uint64 serviceDate
+        uint64 serviceDate,
+        ExplanationOfBenefits eob
     );
-    /// @notice A claim awaits the insurer's review; its rule benefit and accumulator headroom are held
-    ///         (and its escrow, when `reserved`).
-    event ClaimReviewOpened(bytes32 indexed claimId, uint256 ruleBenefit, uint64 reviewDeadline, bool reserved);
+    /// @notice A claim awaits the insurer's review until `reviewDeadline`; its benefit and accumulator
+    ///         headroom are held (and its escrow, when `reserved`).
+    event ClaimReviewOpened(bytes32 indexed claimId, uint32 reviewDeadline, bool reserved);
     /// @notice A reviewed claim was approved (by the insurer, or by prompt pay after the window).
     event ClaimApproved(bytes32 indexed claimId, uint256 approvedBenefit, uint256 ruleBenefit, bool promptPay);
     /// @notice A claim was denied (reason code as X12 CARC; 96 = not covered by the plan).
     event ClaimDenied(bytes32 indexed claimId, uint16 reasonCode);
-    /// @notice The provider appealed a denial; the claim is under review again.
-    event ClaimAppealed(bytes32 indexed claimId, uint64 reviewDeadline);
+    /// @notice The provider appealed a denial; `eob` is its new adjudication (against the accumulators of
+    ///         the day). A `ClaimReviewOpened` follows.
+    event ClaimAppealed(bytes32 indexed claimId, ExplanationOfBenefits eob);
     /// @notice The provider voided a claim under review.
     event ClaimVoided(bytes32 indexed claimId);
-    /// @notice A claim was settled: its explanation of benefits, what the insurer paid now (0 when owed)
-    ///         and what the patient's deposit paid now (0 when owed or nothing due).
-    event ClaimSettled(
-        bytes32 indexed claimId,
-        uint256 indexed policyId,
-        uint256 indexed providerOrg,
-        ExplanationOfBenefits eob,
-        uint256 benefitPaid,
-        uint256 patientPaid
-    );
+    /// @notice A claim was settled with final `benefit` (its explanation of benefits is the one adjudicated,
+    ///         with this benefit; a reduction on approval is the provider's write-off), paying the insurer's
+    ///         `benefitPaid` now (0 when owed) and the patient's `patientPaid` from its deposit (0 when owed
+    ///         or nothing is due).
+    event ClaimSettled(bytes32 indexed claimId, uint256 benefit, uint256 benefitPaid, uint256 patientPaid);
     /// @notice An owed benefit was paid once escrow allowed.
     event OwedBenefitPaid(bytes32 indexed claimId, uint256 amount);
     /// @notice An owed patient share was collected from the patient's deposit.
@@ -244,9 +235,9 @@ interface IClaimEscrow {
     /// @notice Claim `claimId` cannot move from `from` to `to`.
     error ClaimsInvalidTransition(bytes32 claimId, ClaimStatus from, ClaimStatus to);
     /// @notice The review window of `claimId` closed at `reviewDeadline`: it settles by prompt pay.
-    error ClaimsReviewWindowClosed(bytes32 claimId, uint40 reviewDeadline);
+    error ClaimsReviewWindowClosed(bytes32 claimId, uint32 reviewDeadline);
     /// @notice The review window of `claimId` runs until `reviewDeadline`.
-    error ClaimsReviewWindowOpen(bytes32 claimId, uint40 reviewDeadline);
+    error ClaimsReviewWindowOpen(bytes32 claimId, uint32 reviewDeadline);
     /// @notice An approval of `approved` exceeds the rule amount `ruleBenefit` of `claimId`.
     error ClaimsApprovalExceedsRules(bytes32 claimId, uint256 approved, uint256 ruleBenefit);
     /// @notice `claimId` was appealed already (or cannot be: not covered by the plan).
@@ -330,7 +321,7 @@ interface IClaimEscrow {
 
     /// @notice Approves a claim under review for `benefit` (at most the rule amount; a reduction is the
     ///         provider's write-off, never the patient's) and pays it. The policy's insurer, in the window.
-    function approveClaim(bytes32 claimId, uint48 benefit) external;
+    function approveClaim(bytes32 claimId, uint40 benefit) external;
 
     /// @notice Denies a claim under review with an X12 CARC reason code, releasing its reservations.
     ///         The policy's insurer, in the window.
@@ -345,12 +336,13 @@ interface IClaimEscrow {
     ///         timely-filing window; the evidence is a live record anchor of the policy's patient, who
     ///         granted the insurer purpose PAYMENT. Below the auto-approve threshold it is adjudicated and
     ///         paid at once; otherwise it waits for review.
-    /// @return claimId `keccak256(abi.encode(providerOrg, policyId, codeHash, serviceDate, lineRef))`.
+    /// @return claimId The dedupe key of (provider, policy, code, service date, line), laid out as
+    ///         `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, serviceDate, lineRef)))`.
     function submitClaim(
         uint256 policyId,
         bytes32 codeHash,
         bytes32 lineRef,
-        uint48 amount,
+        uint40 amount,
         uint64 serviceDate,
         bytes32 evidenceRecordId
     ) external returns (bytes32 claimId);
@@ -429,8 +421,8 @@ interface IClaimEscrow {
     /// @notice The end of the pre-authorisation of `codeHash` under `policyId` (0 when none).
     function preauthorizationOf(uint256 policyId, bytes32 codeHash) external view returns (uint40);
 
-    /// @notice A claim's state and, for reviewed claims, its adjudication detail.
-    function getClaim(bytes32 claimId) external view returns (Claim memory claim, ClaimDetail memory detail);
+    /// @notice A claim's adjudication and state (zero when none).
+    function getClaim(bytes32 claimId) external view returns (Claim memory);
 
     /// @notice An insurer's escrow.
     function escrowOf(uint256 insurerOrg) external view returns (Escrow memory);

@@ -124,7 +124,7 @@ library Treasury {
             revert IClaimEscrow.ClaimsInvalidTransition(claimId, c.status, IClaimEscrow.ClaimStatus.Paid);
         }
         IClaimEscrow.Escrow storage escrow = s.escrows[insurerOrg];
-        uint48 amount = c.benefit;
+        uint40 amount = c.benefit;
         if (escrow.free < amount) revert IClaimEscrow.ClaimsInsufficientEscrow(insurerOrg, escrow.free, amount);
         escrow.free -= amount;
         c.status = IClaimEscrow.ClaimStatus.Paid;
@@ -140,11 +140,12 @@ library Treasury {
         IClaimEscrow.Claim storage c,
         bytes32 claimId,
         uint256 patientId,
+        uint256 providerOrg,
         address payout
     ) external {
         if (c.flags & FLAG_PATIENT_OWED == 0) revert IClaimEscrow.ClaimsNoPatientShareOwed(claimId);
-        uint48 due = c.patientDue;
-        if (!drawPatient(s, patientId, c.providerOrg, due)) {
+        uint256 due = uint256(c.patientShare) + c.notCovered;
+        if (!drawPatient(s, patientId, providerOrg, due)) {
             revert IClaimEscrow.ClaimsPatientShareUnavailable(claimId, due);
         }
         c.flags &= ~FLAG_PATIENT_OWED;
@@ -174,9 +175,11 @@ library Treasury {
 
     /// @notice Takes `due` from the patient's deposit within `providerOrg`'s cap, all or nothing.
     function drawPatient(Store storage s, uint256 patientId, uint256 providerOrg, uint256 due) internal returns (bool) {
-        uint256 balance = s.deposits[patientId];
+        // The cap first: without one (the common case) the deposit is not read.
         uint256 cap = s.authorizations[patientId][providerOrg];
-        if (balance < due || cap < due) return false;
+        if (cap < due) return false;
+        uint256 balance = s.deposits[patientId];
+        if (balance < due) return false;
         s.deposits[patientId] = balance - due;
         s.authorizations[patientId][providerOrg] = cap - due;
         return true;

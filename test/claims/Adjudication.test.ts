@@ -125,8 +125,9 @@ describe("Adjudication", function () {
           expect(denied.args.reasonCode).to.equal(96n);
           return;
         }
+        const submitted = logs.find((l) => l.name === "ClaimSubmitted")!;
         const settled = logs.find((l) => l.name === "ClaimSettled")!;
-        const eob = settled.args.eob;
+        const eob = submitted.args.eob;
         expect({
           submitted: eob.submitted,
           eligible: eob.eligible,
@@ -152,8 +153,9 @@ describe("Adjudication", function () {
           r.acc.oopPaid + r.expect.patient,
           r.acc.benefitUsed + r.expect.benefit,
         ]);
-        const { claim } = await f.escrow.getClaim(claimId);
-        expect(claim.patientDue).to.equal(r.expect.patient + r.expect.notCovered);
+        const claim = await f.escrow.getClaim(claimId);
+        expect([claim.patientShare, claim.notCovered]).to.deep.equal([r.expect.patient, r.expect.notCovered]);
+        expect(settled.args.benefit).to.equal(r.expect.benefit);
       });
     }
   });
