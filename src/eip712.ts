@@ -64,10 +64,10 @@ export function typeString(types: TypedDataTypes): string {
   return `${name}(${types[name].map((f) => `${f.type} ${f.name}`).join(",")})`;
 }
 
-/** ClaimEscrow: a patient lets a provider organisation draw up to `cap` from its deposit. */
+/** ClaimEscrow: a policy's patient lets a provider organisation draw up to `cap` (set aside from its deposit). */
 export const AuthorizeProviderTypes: TypedDataTypes = {
   AuthorizeProvider: [
-    { name: "patientId", type: "uint256" },
+    { name: "policyId", type: "uint256" },
     { name: "providerOrg", type: "uint256" },
     { name: "cap", type: "uint128" },
     { name: "nonce", type: "uint256" },

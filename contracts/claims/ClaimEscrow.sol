@@ -59,7 +59,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     uint8 private constant PURPOSE_PAYMENT = 1 << 1; // must equal Scopes.PAYMENT
 
     bytes32 public constant AUTHORIZE_PROVIDER_TYPEHASH =
-        keccak256("AuthorizeProvider(uint256 patientId,uint256 providerOrg,uint128 cap,uint256 nonce,uint256 deadline)");
+        keccak256("AuthorizeProvider(uint256 policyId,uint256 providerOrg,uint128 cap,uint256 nonce,uint256 deadline)");
     bytes32 public constant WITHDRAW_DEPOSIT_TYPEHASH =
         keccak256("WithdrawDeposit(uint256 patientId,uint128 amount,address to,uint256 nonce,uint256 deadline)");
 
@@ -311,7 +311,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             _token,
             _claims[claimId],
             claimId,
-            _book.policies[_policyOf(claimId)].patientId,
+            _policyOf(claimId),
             providerOrg,
             _payouts[providerOrg]
         );
@@ -358,30 +358,32 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @inheritdoc IClaimEscrow
-    function authorizeProvider(uint256 patientId, uint256 providerOrg, uint128 cap) external {
+    function authorizeProvider(uint256 policyId, uint256 providerOrg, uint128 cap) external nonReentrant {
+        uint256 patientId = _patientOfPolicy(policyId);
         _checkPatientActor(msg.sender, patientId);
         _useNonce(patientId);
-        _authorize(patientId, providerOrg, cap);
+        Treasury.setEarmark(_money, patientId, policyId, providerOrg, cap);
     }
 
     /// @inheritdoc IClaimEscrow
     function authorizeProviderWithSig(
-        uint256 patientId,
+        uint256 policyId,
         uint256 providerOrg,
         uint128 cap,
         address signer,
         uint256 deadline,
         bytes calldata signature
-    ) external {
+    ) external nonReentrant {
+        uint256 patientId = _patientOfPolicy(policyId);
         _checkPatientActor(signer, patientId);
         uint256 nonce = _useNonce(patientId);
         _checkSignature(
             signer,
-            keccak256(abi.encode(AUTHORIZE_PROVIDER_TYPEHASH, patientId, providerOrg, cap, nonce, deadline)),
+            keccak256(abi.encode(AUTHORIZE_PROVIDER_TYPEHASH, policyId, providerOrg, cap, nonce, deadline)),
             deadline,
             signature
         );
-        _authorize(patientId, providerOrg, cap);
+        Treasury.setEarmark(_money, patientId, policyId, providerOrg, cap);
     }
 
     // ------------------------------------------------------------------ views
@@ -443,8 +445,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @inheritdoc IClaimEscrow
-    function authorizationOf(uint256 patientId, uint256 providerOrg) external view returns (uint256) {
-        return _money.authorizations[patientId][providerOrg];
+    function authorizationOf(uint256 policyId, uint256 providerOrg) external view returns (uint256) {
+        return _money.earmarks[policyId][providerOrg];
     }
 
     /// @inheritdoc IClaimEscrow
@@ -620,7 +622,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 due = uint256(c.patientShare) + c.notCovered;
         uint256 patientPaid;
         if (due != 0) {
-            if (Treasury.drawPatient(_money, _book.policies[_policyOf(claimId)].patientId, providerOrg, due)) {
+            if (Treasury.drawPatient(_money, _policyOf(claimId), providerOrg, due)) {
                 patientPaid = due;
             } else {
                 c.flags |= FLAG_PATIENT_OWED;
@@ -629,7 +631,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         c.status = ClaimLifecycle.transition(claimId, c.status, to);
         _claims[claimId] = c;
         uint256 paid = benefitPaid + patientPaid;
-        _money.liabilities -= paid;
+        _money.liabilities -= uint248(paid); // paid <= 2 * 2^40
         emit ClaimSettled(claimId, c.benefit, benefitPaid, patientPaid);
         Treasury.push(_money, _token, _payouts[providerOrg], paid);
     }
@@ -692,11 +694,22 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         return uint48(uint256(claimId) >> 160);
     }
 
-    // ------------------------------------------------------------------ internal: money
+    // ------------------------------------------------------------------ internal: pause
 
-    function _authorize(uint256 patientId, uint256 providerOrg, uint128 cap) private {
-        _money.authorizations[patientId][providerOrg] = cap;
-        emit ProviderAuthorized(patientId, providerOrg, cap);
+    /// @dev The pause flag lives in the money book's first slot, next to the liabilities total (see
+    ///      `Treasury.Store`); Pausable's own flag is unused. Modifiers, errors and events are Pausable's.
+    function paused() public view override returns (bool) {
+        return _money.paused;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _money.paused = true;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        _money.paused = false;
+        emit Unpaused(_msgSender());
     }
 
     // ------------------------------------------------------------------ internal: who
@@ -722,6 +735,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         IIdentityRegistry.Organization memory org;
         (orgId, org) = identity.activeOrganizationOf(msg.sender);
         if (orgId == 0 || org.capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
+    }
+
+    function _patientOfPolicy(uint256 policyId) private view returns (uint256 patientId) {
+        patientId = _book.policies[policyId].patientId;
+        if (patientId == 0) revert ClaimsUnknownPolicy(policyId);
     }
 
     function _checkPatientActor(address account, uint256 patientId) private view {

@@ -187,8 +187,9 @@ interface IClaimEscrow {
     event PatientDeposited(uint256 indexed patientId, address indexed from, uint256 amount);
     /// @notice The patient withdrew from its deposit.
     event PatientDepositWithdrawn(uint256 indexed patientId, address indexed to, uint256 amount);
-    /// @notice The patient let `providerOrg` draw up to `cap` from its deposit for patient shares.
-    event ProviderAuthorized(uint256 indexed patientId, uint256 indexed providerOrg, uint256 cap);
+    /// @notice The policy's patient set aside `cap` of its deposit for `providerOrg`'s patient shares under
+    ///         `policyId` (the patient is not named).
+    event ProviderAuthorized(uint256 indexed policyId, uint256 indexed providerOrg, uint256 cap);
     /// @notice ADMIN swept tokens sent to the escrow outside its accounting.
     event SurplusSwept(address indexed to, uint256 amount);
 
@@ -248,7 +249,7 @@ interface IClaimEscrow {
     error ClaimsInsufficientEscrow(uint256 insurerOrg, uint256 free, uint256 needed);
     /// @notice `claimId` has no patient share owed.
     error ClaimsNoPatientShareOwed(bytes32 claimId);
-    /// @notice The deposit or the authorisation cap of the patient of `claimId` does not cover `needed`.
+    /// @notice The patient's earmark for the provider of `claimId` does not cover `needed`.
     error ClaimsPatientShareUnavailable(bytes32 claimId, uint256 needed);
     /// @notice The token delivered `received` of the `expected` amount: fee-on-transfer tokens are refused.
     error ClaimsFeeOnTransfer(uint256 expected, uint256 received);
@@ -390,13 +391,15 @@ interface IClaimEscrow {
         bytes calldata signature
     ) external;
 
-    /// @notice Lets `providerOrg` draw up to `cap` (in total, replacing any earlier cap; 0 revokes) from the
-    ///         patient's deposit for patient shares. A controller or guardian; consumes a nonce; works while paused.
-    function authorizeProvider(uint256 patientId, uint256 providerOrg, uint128 cap) external;
+    /// @notice Lets `providerOrg` draw up to `cap` in total for patient shares of claims under `policyId`,
+    ///         replacing any earlier cap (0 revokes): the cap is set aside from the patient's deposit (which
+    ///         must cover an increase) and a decrease goes back to it. A controller or guardian of the
+    ///         policy's patient; consumes the patient's nonce; works while paused.
+    function authorizeProvider(uint256 policyId, uint256 providerOrg, uint128 cap) external;
 
     /// @notice `authorizeProvider` by a controller's or guardian's EIP-712 signature, relayed by anyone.
     function authorizeProviderWithSig(
-        uint256 patientId,
+        uint256 policyId,
         uint256 providerOrg,
         uint128 cap,
         address signer,
@@ -436,16 +439,17 @@ interface IClaimEscrow {
     /// @notice The credit `payee` may withdraw.
     function creditOf(address payee) external view returns (uint256);
 
-    /// @notice A patient's deposit.
+    /// @notice A patient's deposit not set aside for a provider.
     function patientDepositOf(uint256 patientId) external view returns (uint256);
 
-    /// @notice What `providerOrg` may still draw from `patientId`'s deposit.
-    function authorizationOf(uint256 patientId, uint256 providerOrg) external view returns (uint256);
+    /// @notice What `providerOrg` may still draw for patient shares under `policyId` (set aside, funded).
+    function authorizationOf(uint256 policyId, uint256 providerOrg) external view returns (uint256);
 
     /// @notice The next nonce of `patientId` here (what the next signature must cover).
     function nonces(uint256 patientId) external view returns (uint256);
 
-    /// @notice What the escrow owes: free + reserved funds of every insurer, credits and patient deposits.
+    /// @notice What the escrow owes: free + reserved funds of every insurer, credits, patient deposits and
+    ///         earmarks.
     function totalLiabilities() external view returns (uint256);
 
     /// @notice The escrow token.

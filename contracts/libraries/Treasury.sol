@@ -9,22 +9,28 @@ import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
 
 /// @title Treasury
 /// @notice ClaimEscrow's money book (insurer escrows and withdrawals, provider credits, patient deposits
-///         and authorisations, and the total owed) with the deposits and withdrawals that move tokens in
-///         and out. A linked (external) library run by DELEGATECALL on ClaimEscrow's storage, so
+///         and the amounts patients earmarked for providers, and the total owed) with the deposits and
+///         withdrawals that move tokens in and out. A linked (external) library run by DELEGATECALL on ClaimEscrow's storage, so
 ///         `msg.sender` is ClaimEscrow's caller; ClaimEscrow checks who may act before calling it and
 ///         guards every call against reentrancy.
 library Treasury {
     using SafeERC20 for IERC20;
 
     /// @notice The whole book, one storage struct of ClaimEscrow.
-    /// @param liabilities What the escrow owes: free + reserved + credits + patient deposits.
+    /// @param liabilities What the escrow owes: free + reserved + credits + deposits + earmarks. Every amount
+    ///        added or removed is at most a uint128, so uint248 cannot overflow.
+    /// @param paused ClaimEscrow's pause flag, kept in the same slot: every payment reads the flag and
+    ///        writes the total, so the second access is warm.
+    /// @param earmarks What a patient set aside from its deposit for a provider, under one policy (the cap
+    ///        of the provider's authorisation, funded): patient shares are drawn from it.
     struct Store {
-        uint256 liabilities;
+        uint248 liabilities;
+        bool paused;
         mapping(uint256 insurerOrg => IClaimEscrow.Escrow) escrows;
         mapping(uint256 insurerOrg => IClaimEscrow.Withdrawal) withdrawals;
         mapping(address payee => uint256) credits;
         mapping(uint256 patientId => uint256) deposits;
-        mapping(uint256 patientId => mapping(uint256 providerOrg => uint256 cap)) authorizations;
+        mapping(uint256 policyId => mapping(uint256 providerOrg => uint256)) earmarks;
     }
 
     /// @notice Notice between requesting and executing an insurer withdrawal.
@@ -36,7 +42,7 @@ library Treasury {
     function depositEscrow(Store storage s, IERC20 token, uint256 insurerOrg, uint128 amount) external {
         _pull(token, amount);
         s.escrows[insurerOrg].free += amount;
-        s.liabilities += amount;
+        s.liabilities += uint248(amount);
         emit IClaimEscrow.EscrowDeposited(insurerOrg, msg.sender, amount);
     }
 
@@ -74,7 +80,7 @@ library Treasury {
     function depositForPatient(Store storage s, IERC20 token, uint256 patientId, uint128 amount) external {
         _pull(token, amount);
         s.deposits[patientId] += amount;
-        s.liabilities += amount;
+        s.liabilities += uint248(amount);
         emit IClaimEscrow.PatientDeposited(patientId, msg.sender, amount);
     }
 
@@ -85,7 +91,7 @@ library Treasury {
         uint256 balance = s.deposits[patientId];
         if (balance < amount) revert IClaimEscrow.ClaimsInsufficientDeposit(patientId, balance, amount);
         s.deposits[patientId] = balance - amount;
-        s.liabilities -= amount;
+        s.liabilities -= uint248(amount);
         emit IClaimEscrow.PatientDepositWithdrawn(patientId, to, amount);
         token.safeTransfer(to, amount);
     }
@@ -96,7 +102,7 @@ library Treasury {
         uint256 credit = s.credits[msg.sender];
         if (credit == 0) revert IClaimEscrow.ClaimsNoCredit(msg.sender);
         delete s.credits[msg.sender];
-        s.liabilities -= credit;
+        s.liabilities -= uint248(credit);
         emit IClaimEscrow.CreditWithdrawn(msg.sender, to, credit);
         token.safeTransfer(to, credit);
     }
@@ -128,28 +134,29 @@ library Treasury {
         if (escrow.free < amount) revert IClaimEscrow.ClaimsInsufficientEscrow(insurerOrg, escrow.free, amount);
         escrow.free -= amount;
         c.status = IClaimEscrow.ClaimStatus.Paid;
-        s.liabilities -= amount;
+        s.liabilities -= uint248(amount);
         emit IClaimEscrow.OwedBenefitPaid(claimId, amount);
         push(s, token, payout, amount);
     }
 
-    /// @notice Collects claim `c`'s owed patient due from `patientId`'s deposit and pays it to `payout`.
+    /// @notice Collects claim `c`'s owed patient due from the patient's earmark for the provider under
+    ///         `policyId`, and pays it to `payout`.
     function collectPatientShare(
         Store storage s,
         IERC20 token,
         IClaimEscrow.Claim storage c,
         bytes32 claimId,
-        uint256 patientId,
+        uint256 policyId,
         uint256 providerOrg,
         address payout
     ) external {
         if (c.flags & FLAG_PATIENT_OWED == 0) revert IClaimEscrow.ClaimsNoPatientShareOwed(claimId);
         uint256 due = uint256(c.patientShare) + c.notCovered;
-        if (!drawPatient(s, patientId, providerOrg, due)) {
+        if (!drawPatient(s, policyId, providerOrg, due)) {
             revert IClaimEscrow.ClaimsPatientShareUnavailable(claimId, due);
         }
         c.flags &= ~FLAG_PATIENT_OWED;
-        s.liabilities -= due;
+        s.liabilities -= uint248(due);
         emit IClaimEscrow.PatientShareCollected(claimId, due);
         push(s, token, payout, due);
     }
@@ -168,21 +175,33 @@ library Treasury {
         if (amount == 0) return;
         if (!token.trySafeTransfer(to, amount)) {
             s.credits[to] += amount;
-            s.liabilities += amount;
+            s.liabilities += uint248(amount);
             emit IClaimEscrow.PaymentCredited(to, amount);
         }
     }
 
-    /// @notice Takes `due` from the patient's deposit within `providerOrg`'s cap, all or nothing.
-    function drawPatient(Store storage s, uint256 patientId, uint256 providerOrg, uint256 due) internal returns (bool) {
-        // The cap first: without one (the common case) the deposit is not read.
-        uint256 cap = s.authorizations[patientId][providerOrg];
-        if (cap < due) return false;
-        uint256 balance = s.deposits[patientId];
-        if (balance < due) return false;
-        s.deposits[patientId] = balance - due;
-        s.authorizations[patientId][providerOrg] = cap - due;
+    /// @notice Takes `due` from the earmark of (`policyId`, `providerOrg`), all or nothing.
+    function drawPatient(Store storage s, uint256 policyId, uint256 providerOrg, uint256 due) internal returns (bool) {
+        uint256 earmark = s.earmarks[policyId][providerOrg];
+        if (earmark < due) return false;
+        s.earmarks[policyId][providerOrg] = earmark - due;
         return true;
+    }
+
+    /// @notice Sets the earmark of (`policyId`, `providerOrg`) to `cap`, moving the difference between it and
+    ///         `patientId`'s deposit.
+    function setEarmark(Store storage s, uint256 patientId, uint256 policyId, uint256 providerOrg, uint128 cap) external {
+        uint256 current = s.earmarks[policyId][providerOrg];
+        uint256 balance = s.deposits[patientId];
+        if (cap > current) {
+            uint256 needed = cap - current;
+            if (balance < needed) revert IClaimEscrow.ClaimsInsufficientDeposit(patientId, balance, needed);
+            s.deposits[patientId] = balance - needed;
+        } else {
+            s.deposits[patientId] = balance + (current - cap);
+        }
+        s.earmarks[policyId][providerOrg] = cap;
+        emit IClaimEscrow.ProviderAuthorized(policyId, providerOrg, cap);
     }
 
     /// @dev Pulls `amount` from the caller, refusing tokens that deliver less (fee on transfer).

@@ -61,11 +61,11 @@ export async function benchClaims(ethers: unknown): Promise<BenchRow[]> {
     note: "patient share recorded as owed",
   });
 
-  // the same, the patient share paid from the patient's deposit in the same push.
+  // the same, the patient share paid from the patient's deposit (set aside for the provider) in the same push.
   await f.mintTo(f.patient, 10_000n * USD);
   await f.escrow.connect(f.patient).depositForPatient(f.patientId, 10_000n * USD);
-  await f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, 10_000n * USD);
   policyId = await fresh();
+  await f.escrow.connect(f.patient).authorizeProvider(policyId, f.providerOrg, 1_000n * USD);
   r = await f.submit(policyId, plan.codes.A, 900n * USD);
   rows.push({
     op: "submitClaim → adjudicate → pay",
@@ -76,6 +76,7 @@ export async function benchClaims(ethers: unknown): Promise<BenchRow[]> {
 
   // submit to review.
   policyId = await fresh();
+  await f.escrow.connect(f.patient).authorizeProvider(policyId, f.providerOrg, 1_000n * USD);
   r = await f.submit(policyId, plan.codes.A, 2_000n * USD);
   rows.push({ op: "submitClaim → review", gas: r.receipt.gasUsed, goal: 140_000n, note: "escrow reserved" });
 
@@ -89,7 +90,6 @@ export async function benchClaims(ethers: unknown): Promise<BenchRow[]> {
   });
 
   // approve and pay, patient share owed (no cap left for this provider).
-  await f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, 0n);
   policyId = await fresh();
   r = await f.submit(policyId, plan.codes.A, 2_000n * USD);
   await f.escrow.connect(f.providerOp).setPayoutAddress(Wallet.createRandom().address);

@@ -79,7 +79,7 @@ async function signAuthorize(
 ) {
   const domain = medchainDomain("ClaimEscrow", (await ethers.provider.getNetwork()).chainId, f.escrowAddress);
   return signer.signTypedData(domain, AuthorizeProviderTypes, {
-    patientId: f.patientId,
+    policyId: f.policyId,
     providerOrg,
     cap,
     nonce,
@@ -92,11 +92,11 @@ async function signWithdraw(f: F, signer: HardhatEthersSigner, amount: bigint, t
   return signer.signTypedData(domain, WithdrawDepositTypes, { patientId: f.patientId, amount, to, nonce, deadline });
 }
 
-/** Deposits `amount` for the fixture's patient and authorises the provider for `cap`. */
+/** Deposits `amount` for the fixture's patient and authorises the provider for `cap` under the policy. */
 async function patientFunds(f: F, amount: bigint, cap: bigint = amount) {
   await f.mintTo(f.patient, amount);
   await f.escrow.connect(f.patient).depositForPatient(f.patientId, amount);
-  await f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, cap);
+  await f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, cap);
 }
 
 describe("ClaimEscrow", function () {
@@ -134,9 +134,11 @@ describe("ClaimEscrow", function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
       await patientFunds(f, 100n * USD);
       await f.escrow.connect(f.pauser).pause();
-      await expect(f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, 0n))
+      expect(await f.escrow.paused()).to.equal(true);
+      // Revoking the authorisation gives the earmark back to the deposit.
+      await expect(f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, 0n))
         .to.emit(f.escrow, "ProviderAuthorized")
-        .withArgs(f.patientId, f.providerOrg, 0n);
+        .withArgs(f.policyId, f.providerOrg, 0n);
       await expect(f.escrow.connect(f.patient).withdrawPatientDeposit(f.patientId, 100n * USD, f.patient.address))
         .to.emit(f.escrow, "PatientDepositWithdrawn")
         .withArgs(f.patientId, f.patient.address, 100n * USD);
@@ -601,8 +603,8 @@ describe("ClaimEscrow", function () {
       const settled = receipt.logs.map((l) => f.escrow.interface.parseLog(l)).find((l) => l?.name === "ClaimSettled");
       expect(settled!.args.patientPaid).to.equal(580n * USD);
       expect(await f.token.balanceOf(f.payout.address)).to.equal(900n * USD);
-      expect(await f.escrow.patientDepositOf(f.patientId)).to.equal(420n * USD);
-      expect(await f.escrow.authorizationOf(f.patientId, f.providerOrg)).to.equal(20n * USD);
+      expect(await f.escrow.patientDepositOf(f.patientId)).to.equal(400n * USD);
+      expect(await f.escrow.authorizationOf(f.policyId, f.providerOrg)).to.equal(20n * USD);
       expect((await f.escrow.getClaim(claimId)).flags).to.equal(0n);
     });
 
@@ -883,45 +885,56 @@ describe("ClaimEscrow", function () {
   });
 
   describe("patient actions", function () {
-    it("authorizeProvider sets a cap and consumes a nonce; strangers are refused", async function () {
+    it("authorizeProvider sets aside a cap from the deposit and consumes a nonce; strangers are refused", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
-      await expect(f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, 5n))
+      await f.mintTo(f.patient, 10n);
+      await f.escrow.connect(f.patient).depositForPatient(f.patientId, 10n);
+      await expect(f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, 11n))
+        .to.be.revertedWithCustomError(f.escrow, "ClaimsInsufficientDeposit")
+        .withArgs(f.patientId, 10n, 11n);
+      await expect(f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, 6n))
         .to.emit(f.escrow, "ProviderAuthorized")
-        .withArgs(f.patientId, f.providerOrg, 5n);
+        .withArgs(f.policyId, f.providerOrg, 6n);
       expect(await f.escrow.nonces(f.patientId)).to.equal(1n);
-      await expect(f.escrow.connect(f.stranger).authorizeProvider(f.patientId, f.providerOrg, 5n))
+      expect(await f.escrow.patientDepositOf(f.patientId)).to.equal(4n);
+      await f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, 2n);
+      expect(await f.escrow.patientDepositOf(f.patientId)).to.equal(8n);
+      expect(await f.escrow.authorizationOf(f.policyId, f.providerOrg)).to.equal(2n);
+      expect(await f.escrow.totalLiabilities()).to.equal(100_000n * USD + 10n);
+      await expect(f.escrow.connect(f.stranger).authorizeProvider(f.policyId, f.providerOrg, 0n))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsNotAuthorizedForPatient")
         .withArgs(f.stranger.address, f.patientId);
+      await expect(f.escrow.connect(f.patient).authorizeProvider(999n, f.providerOrg, 0n))
+        .to.be.revertedWithCustomError(f.escrow, "ClaimsUnknownPolicy")
+        .withArgs(999n);
     });
 
     it("authorizeProviderWithSig is relayed by anyone; a replayed, expired or wrong signature fails", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
       const deadline = (await now(ethers)) + HOUR;
-      const sig = await signAuthorize(f, f.patient, f.providerOrg, 9n, 0n, deadline);
+      const sig = await signAuthorize(f, f.patient, f.providerOrg, 0n, 0n, deadline);
       await expect(
         f.escrow
           .connect(f.relayer)
-          .authorizeProviderWithSig(f.patientId, f.providerOrg, 9n, f.patient.address, deadline, sig),
+          .authorizeProviderWithSig(f.policyId, f.providerOrg, 0n, f.patient.address, deadline, sig),
       )
         .to.emit(f.escrow, "ProviderAuthorized")
-        .withArgs(f.patientId, f.providerOrg, 9n);
+        .withArgs(f.policyId, f.providerOrg, 0n);
       await expect(
         f.escrow
           .connect(f.relayer)
-          .authorizeProviderWithSig(f.patientId, f.providerOrg, 9n, f.patient.address, deadline, sig),
+          .authorizeProviderWithSig(f.policyId, f.providerOrg, 0n, f.patient.address, deadline, sig),
       )
         .to.be.revertedWithCustomError(f.escrow, "ClaimsInvalidSignature")
         .withArgs(f.patient.address);
       const past = (await now(ethers)) - 1n;
-      const old = await signAuthorize(f, f.patient, f.providerOrg, 9n, 1n, past);
-      await expect(
-        f.escrow.authorizeProviderWithSig(f.patientId, f.providerOrg, 9n, f.patient.address, past, old),
-      )
+      const old = await signAuthorize(f, f.patient, f.providerOrg, 0n, 1n, past);
+      await expect(f.escrow.authorizeProviderWithSig(f.policyId, f.providerOrg, 0n, f.patient.address, past, old))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsExpiredSignature")
         .withArgs(past, anyValue);
-      const bySomeoneElse = await signAuthorize(f, f.stranger, f.providerOrg, 9n, 1n, deadline);
+      const bySomeoneElse = await signAuthorize(f, f.stranger, f.providerOrg, 0n, 1n, deadline);
       await expect(
-        f.escrow.authorizeProviderWithSig(f.patientId, f.providerOrg, 9n, f.stranger.address, deadline, bySomeoneElse),
+        f.escrow.authorizeProviderWithSig(f.policyId, f.providerOrg, 0n, f.stranger.address, deadline, bySomeoneElse),
       )
         .to.be.revertedWithCustomError(f.escrow, "ClaimsNotAuthorizedForPatient")
         .withArgs(f.stranger.address, f.patientId);
@@ -930,18 +943,16 @@ describe("ClaimEscrow", function () {
     it("a direct action kills a signed one not yet relayed", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
       const deadline = (await now(ethers)) + HOUR;
-      const sig = await signAuthorize(f, f.patient, f.providerOrg, 9n, 0n, deadline);
-      await f.escrow.connect(f.patient).authorizeProvider(f.patientId, f.providerOrg, 1n);
-      await expect(
-        f.escrow.authorizeProviderWithSig(f.patientId, f.providerOrg, 9n, f.patient.address, deadline, sig),
-      )
+      const sig = await signAuthorize(f, f.patient, f.providerOrg, 0n, 0n, deadline);
+      await f.escrow.connect(f.patient).authorizeProvider(f.policyId, f.providerOrg, 0n);
+      await expect(f.escrow.authorizeProviderWithSig(f.policyId, f.providerOrg, 0n, f.patient.address, deadline, sig))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsInvalidSignature")
         .withArgs(f.patient.address);
     });
 
     it("withdraws the deposit directly or by signature, never more than it holds", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
-      await patientFunds(f, 100n); // nonce 0 used by authorizeProvider
+      await patientFunds(f, 100n, 0n); // nonce 0 used by authorizeProvider
       await expect(f.escrow.connect(f.patient).withdrawPatientDeposit(f.patientId, 101n, f.patient.address))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsInsufficientDeposit")
         .withArgs(f.patientId, 100n, 101n);
