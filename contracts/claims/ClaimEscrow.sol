@@ -50,13 +50,13 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @inheritdoc IClaimEscrow
     uint64 public constant WITHDRAWAL_NOTICE = Treasury.WITHDRAWAL_NOTICE;
 
-    uint8 private constant FLAG_APPEALED = 1;
-    uint8 private constant FLAG_RESERVED = 2;
-    uint8 private constant FLAG_PATIENT_OWED = Treasury.FLAG_PATIENT_OWED;
+    uint8 private constant _FLAG_APPEALED = 1;
+    uint8 private constant _FLAG_RESERVED = 2;
+    uint8 private constant _FLAG_PATIENT_OWED = Treasury.FLAG_PATIENT_OWED;
 
-    uint32 private constant SCOPE_BILLING = 1 << 11; // must equal Scopes.BILLING
-    uint8 private constant ACTION_READ = 1 << 0; // must equal Scopes.READ
-    uint8 private constant PURPOSE_PAYMENT = 1 << 1; // must equal Scopes.PAYMENT
+    uint32 private constant _SCOPE_BILLING = 1 << 11; // must equal Scopes.BILLING
+    uint8 private constant _ACTION_READ = 1 << 0; // must equal Scopes.READ
+    uint8 private constant _PURPOSE_PAYMENT = 1 << 1; // must equal Scopes.PAYMENT
 
     bytes32 public constant AUTHORIZE_PROVIDER_TYPEHASH =
         keccak256("AuthorizeProvider(uint256 policyId,uint256 providerOrg,uint128 cap,uint256 nonce,uint256 deadline)");
@@ -65,13 +65,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     // ------------------------------------------------------------------ immutables
 
-    /// @notice Who is who (insurers, providers, patients and those who act for them).
-    IIdentityRegistry public immutable identity;
-    /// @notice Patient consent (the insurer needs purpose PAYMENT).
-    IClaimsConsent public immutable consent;
-    /// @notice Record anchors (a claim's evidence).
-    IClaimsRecords public immutable records;
-    IERC20 private immutable _token;
+    IIdentityRegistry private immutable _IDENTITY;
+    IClaimsConsent private immutable _CONSENT;
+    IClaimsRecords private immutable _RECORDS;
+    IERC20 private immutable _TOKEN;
 
     // ------------------------------------------------------------------ storage
 
@@ -91,10 +88,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         IClaimsRecords records_,
         IERC20 token_
     ) AccessManaged(initialAuthority) EIP712("MedChain ClaimEscrow", "1") {
-        identity = identity_;
-        consent = consent_;
-        records = records_;
-        _token = token_;
+        _IDENTITY = identity_;
+        _CONSENT = consent_;
+        _RECORDS = records_;
+        _TOKEN = token_;
     }
 
     // ------------------------------------------------------------------ ADMIN / PAUSER
@@ -111,7 +108,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function sweepSurplus(address to) external restricted nonReentrant {
-        Treasury.sweepSurplus(_money, _token, to);
+        Treasury.sweepSurplus(_money, _TOKEN, to);
     }
 
     // ------------------------------------------------------------------ insurers: plans and policies
@@ -142,7 +139,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint40 end
     ) external whenNotPaused returns (uint256 policyId) {
         uint256 insurerOrg = _checkInsurer();
-        if (!identity.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
+        if (!_IDENTITY.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
         policyId = PlanBook.bindPolicy(_book, insurerOrg, planId, patientId, start, end);
     }
 
@@ -155,7 +152,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function deposit(uint128 amount) external nonReentrant whenNotPaused {
-        Treasury.depositEscrow(_money, _token, _checkInsurer(), amount);
+        Treasury.depositEscrow(_money, _TOKEN, _checkInsurer(), amount);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -170,7 +167,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function executeWithdrawal(address to) external nonReentrant whenNotPaused {
-        Treasury.executeWithdrawal(_money, _token, _checkInsurer(), to);
+        Treasury.executeWithdrawal(_money, _TOKEN, _checkInsurer(), to);
     }
 
     // ------------------------------------------------------------------ insurers: review
@@ -196,7 +193,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 insurerOrg = _reviewable(claimId, c, ClaimStatus.Denied);
         _release(claimId, c, insurerOrg);
         c.status = ClaimStatus.Denied;
-        c.flags &= ~FLAG_RESERVED;
+        c.flags &= ~_FLAG_RESERVED;
         _claims[claimId] = c;
         emit ClaimDenied(claimId, reasonCode);
     }
@@ -262,7 +259,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             revert ClaimsClaimMismatch(claimId);
         }
         Claim memory c = _claims[claimId];
-        if (c.flags & FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
+        if (c.flags & _FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
         ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Pending);
         Policy storage policy = _book.policies[policyId];
         _adjudicate(
@@ -295,7 +292,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     function payOwed(bytes32 claimId) external nonReentrant whenNotPaused {
         Treasury.payOwed(
             _money,
-            _token,
+            _TOKEN,
             _claims[claimId],
             claimId,
             _book.policies[_policyOf(claimId)].insurerOrg,
@@ -308,7 +305,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 providerOrg = _providerOf(claimId);
         Treasury.collectPatientShare(
             _money,
-            _token,
+            _TOKEN,
             _claims[claimId],
             claimId,
             _policyOf(claimId),
@@ -319,22 +316,22 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function withdrawCredit(address to) external nonReentrant whenNotPaused {
-        Treasury.withdrawCredit(_money, _token, to);
+        Treasury.withdrawCredit(_money, _TOKEN, to);
     }
 
     // ------------------------------------------------------------------ patients
 
     /// @inheritdoc IClaimEscrow
     function depositForPatient(uint256 patientId, uint128 amount) external nonReentrant whenNotPaused {
-        if (!identity.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
-        Treasury.depositForPatient(_money, _token, patientId, amount);
+        if (!_IDENTITY.isPatient(patientId)) revert ClaimsUnknownPatient(patientId);
+        Treasury.depositForPatient(_money, _TOKEN, patientId, amount);
     }
 
     /// @inheritdoc IClaimEscrow
     function withdrawPatientDeposit(uint256 patientId, uint128 amount, address to) external nonReentrant {
         _checkPatientActor(msg.sender, patientId);
         _useNonce(patientId);
-        Treasury.withdrawDeposit(_money, _token, patientId, amount, to);
+        Treasury.withdrawDeposit(_money, _TOKEN, patientId, amount, to);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -354,7 +351,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             deadline,
             signature
         );
-        Treasury.withdrawDeposit(_money, _token, patientId, amount, to);
+        Treasury.withdrawDeposit(_money, _TOKEN, patientId, amount, to);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -461,7 +458,22 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function token() external view returns (address) {
-        return address(_token);
+        return address(_TOKEN);
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function identity() external view returns (IIdentityRegistry) {
+        return _IDENTITY;
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function consent() external view returns (IClaimsConsent) {
+        return _CONSENT;
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function records() external view returns (IClaimsRecords) {
+        return _RECORDS;
     }
 
     // ------------------------------------------------------------------ internal: claims
@@ -487,10 +499,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (_payouts[providerOrg] == address(0)) revert ClaimsNoPayoutAddress(providerOrg);
         uint256 patientId = policy.patientId;
         uint256 insurerOrg = policy.insurerOrg;
-        if (!consent.hasAccess(patientId, insurerOrg, SCOPE_BILLING, ACTION_READ, PURPOSE_PAYMENT)) {
+        if (!_CONSENT.hasAccess(patientId, insurerOrg, _SCOPE_BILLING, _ACTION_READ, _PURPOSE_PAYMENT)) {
             revert ClaimsNoPaymentConsent(input.policyId);
         }
-        if (!records.isLiveRecordOf(input.evidenceRecordId, patientId)) {
+        if (!_RECORDS.isLiveRecordOf(input.evidenceRecordId, patientId)) {
             revert ClaimsEvidenceNotLive(input.evidenceRecordId);
         }
         _adjudicate(
@@ -531,6 +543,42 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 benefitUsed: acc.benefitUsed
             })
         );
+        _explain(ctx, r);
+        // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
+        Claim memory c = Claim({
+            status: ctx.from,
+            flags: 0,
+            year: ctx.year,
+            reviewDeadline: 0,
+            submitted: ctx.amount,
+            benefit: uint40(r.benefit),
+            deductible: uint40(r.deductible),
+            patientShare: uint40(r.patient),
+            notCovered: uint40(r.notCovered)
+        });
+        if (!r.covered) {
+            // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
+            c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
+            c.flags = _FLAG_APPEALED;
+            _claims[ctx.claimId] = c;
+            emit ClaimDenied(ctx.claimId, REASON_NOT_COVERED);
+            return;
+        }
+        // Accumulators stay within their limits: Adjudication caps D, S and R by the room left.
+        _accumulators[ctx.policyId][ctx.year] = Accumulators({
+            deductibleMet: acc.deductibleMet + c.deductible,
+            outOfPocketPaid: acc.outOfPocketPaid + c.patientShare,
+            benefitUsed: acc.benefitUsed + c.benefit
+        });
+        if (!ctx.appeal && ctx.amount < terms.autoApproveThreshold) {
+            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit);
+            return;
+        }
+        _openReview(ctx, c, terms.reviewWindow);
+    }
+
+    /// @dev Emits the explanation of benefits of a submission or an appeal.
+    function _explain(Context memory ctx, Adjudication.Result memory r) private {
         ExplanationOfBenefits memory eob = ExplanationOfBenefits({
             submitted: ctx.amount,
             eligible: r.eligible,
@@ -553,47 +601,21 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 eob
             );
         }
-        // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
-        Claim memory c = Claim({
-            status: ctx.from,
-            flags: 0,
-            year: ctx.year,
-            reviewDeadline: 0,
-            submitted: ctx.amount,
-            benefit: uint40(r.benefit),
-            deductible: uint40(r.deductible),
-            patientShare: uint40(r.patient),
-            notCovered: uint40(r.notCovered)
-        });
-        if (!r.covered) {
-            // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
-            c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
-            c.flags = FLAG_APPEALED;
-            _claims[ctx.claimId] = c;
-            emit ClaimDenied(ctx.claimId, REASON_NOT_COVERED);
-            return;
-        }
-        // Accumulators stay within their limits: Adjudication caps D, S and R by the room left.
-        _accumulators[ctx.policyId][ctx.year] = Accumulators({
-            deductibleMet: acc.deductibleMet + c.deductible,
-            outOfPocketPaid: acc.outOfPocketPaid + c.patientShare,
-            benefitUsed: acc.benefitUsed + c.benefit
-        });
-        if (!ctx.appeal && ctx.amount < terms.autoApproveThreshold) {
-            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit);
-            return;
-        }
+    }
+
+    /// @dev Puts claim `c` under review for `reviewWindow`, reserving its benefit when free funds allow.
+    function _openReview(Context memory ctx, Claim memory c, uint32 reviewWindow) private {
         c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Pending);
-        if (ctx.appeal) c.flags = FLAG_APPEALED;
+        if (ctx.appeal) c.flags = _FLAG_APPEALED;
         // uint32 seconds last until 2106.
-        c.reviewDeadline = uint32(block.timestamp + terms.reviewWindow);
+        c.reviewDeadline = uint32(block.timestamp + reviewWindow);
         Escrow memory escrow = _money.escrows[ctx.insurerOrg];
         bool reserved = escrow.free >= c.benefit;
         if (reserved) {
             escrow.free -= c.benefit;
             escrow.reserved += c.benefit;
             _money.escrows[ctx.insurerOrg] = escrow;
-            c.flags |= FLAG_RESERVED;
+            c.flags |= _FLAG_RESERVED;
         }
         _claims[ctx.claimId] = c;
         emit ClaimReviewOpened(ctx.claimId, c.reviewDeadline, reserved);
@@ -604,11 +626,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     function _settle(bytes32 claimId, Claim memory c, uint256 insurerOrg, uint256 ruleBenefit) private {
         uint256 benefitPaid = c.benefit;
         ClaimStatus to = ClaimStatus.Paid;
-        if (c.flags & FLAG_RESERVED != 0) {
+        if (c.flags & _FLAG_RESERVED != 0) {
             Escrow storage escrow = _money.escrows[insurerOrg];
             escrow.reserved -= uint128(ruleBenefit);
             escrow.free += uint128(ruleBenefit - c.benefit);
-            c.flags &= ~FLAG_RESERVED;
+            c.flags &= ~_FLAG_RESERVED;
         } else if (benefitPaid != 0) {
             Escrow storage escrow = _money.escrows[insurerOrg];
             if (escrow.free >= benefitPaid) {
@@ -625,7 +647,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             if (Treasury.drawPatient(_money, _policyOf(claimId), providerOrg, due)) {
                 patientPaid = due;
             } else {
-                c.flags |= FLAG_PATIENT_OWED;
+                c.flags |= _FLAG_PATIENT_OWED;
             }
         }
         c.status = ClaimLifecycle.transition(claimId, c.status, to);
@@ -633,7 +655,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint256 paid = benefitPaid + patientPaid;
         _money.liabilities -= uint248(paid); // paid <= 2 * 2^40
         emit ClaimSettled(claimId, c.benefit, benefitPaid, patientPaid);
-        Treasury.push(_money, _token, _payouts[providerOrg], paid);
+        Treasury.push(_money, _TOKEN, _payouts[providerOrg], paid);
     }
 
     /// @dev Voids the caller's pending claim, releasing what it held.
@@ -643,7 +665,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         Claim memory c = _claims[claimId];
         c.status = ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Voided);
         _release(claimId, c, _book.policies[_policyOf(claimId)].insurerOrg);
-        c.flags &= ~FLAG_RESERVED;
+        c.flags &= ~_FLAG_RESERVED;
         _claims[claimId] = c;
         emit ClaimVoided(claimId);
     }
@@ -654,7 +676,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         acc.deductibleMet -= c.deductible;
         acc.outOfPocketPaid -= c.patientShare;
         acc.benefitUsed -= c.benefit;
-        if (c.flags & FLAG_RESERVED != 0) {
+        if (c.flags & _FLAG_RESERVED != 0) {
             Escrow storage escrow = _money.escrows[insurerOrg];
             escrow.reserved -= c.benefit;
             escrow.free += c.benefit;
@@ -717,12 +739,9 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @dev The caller's organisation: an active Insurer holding INSURE.
     function _checkInsurer() private view returns (uint256 orgId) {
         IIdentityRegistry.Organization memory org;
-        (orgId, org) = identity.activeOrganizationOf(msg.sender);
-        if (
-            orgId == 0 ||
-            org.kind != IIdentityRegistry.OrgKind.Insurer ||
-            org.capabilities & Capabilities.INSURE == 0
-        ) revert ClaimsNotInsurer(msg.sender);
+        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
+        if (orgId == 0 || org.kind != IIdentityRegistry.OrgKind.Insurer || org.capabilities & Capabilities.INSURE == 0)
+            revert ClaimsNotInsurer(msg.sender);
     }
 
     function _checkInsurerOf(uint256 expectedOrg) private view {
@@ -733,7 +752,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @dev The caller's organisation: active and holding BILL.
     function _checkProvider() private view returns (uint256 orgId) {
         IIdentityRegistry.Organization memory org;
-        (orgId, org) = identity.activeOrganizationOf(msg.sender);
+        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
         if (orgId == 0 || org.capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
     }
 
@@ -743,14 +762,19 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     function _checkPatientActor(address account, uint256 patientId) private view {
-        if (!identity.canActForPatient(account, patientId)) revert ClaimsNotAuthorizedForPatient(account, patientId);
+        if (!_IDENTITY.canActForPatient(account, patientId)) revert ClaimsNotAuthorizedForPatient(account, patientId);
     }
 
     function _useNonce(uint256 patientId) private returns (uint256) {
         return _nonces[patientId]++;
     }
 
-    function _checkSignature(address signer, bytes32 structHash, uint256 deadline, bytes calldata signature) private view {
+    function _checkSignature(
+        address signer,
+        bytes32 structHash,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view {
         Treasury.checkSignature(signer, _hashTypedDataV4(structHash), deadline, signature);
     }
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IClaimsConsent} from "./IClaimsConsent.sol";
+import {IClaimsRecords} from "./IClaimsRecords.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+
 /// @title IClaimEscrow
 /// @notice Medical payments and insurance claims paid from escrow by rules (DESIGN.md §6). Insurers
 ///         publish plans (per salted procedure-code hash: coverage rate, cap, co-pay, pre-authorisation;
@@ -134,7 +138,13 @@ interface IClaimEscrow {
     /// @notice A procedure code's coverage under a plan was set.
     event CodeRuleSet(uint256 indexed planId, bytes32 indexed codeHash, CodeRule rule);
     /// @notice A patient was bound to a plan (the patient is not named: claims speak of the policy).
-    event PolicyBound(uint256 indexed policyId, uint256 indexed planId, uint256 indexed insurerOrg, uint40 start, uint40 end);
+    event PolicyBound(
+        uint256 indexed policyId,
+        uint256 indexed planId,
+        uint256 indexed insurerOrg,
+        uint40 start,
+        uint40 end
+    );
     /// @notice The insurer pre-authorised `codeHash` under `policyId` for services up to `validUntil`.
     event PreauthorizationGranted(uint256 indexed policyId, bytes32 indexed codeHash, uint40 validUntil);
     /// @notice `from` funded `insurerOrg`'s escrow.
@@ -300,7 +310,12 @@ interface IClaimEscrow {
 
     /// @notice Binds `patientId` to `planId` for `[start, end)`, locking the plan. The plan's insurer.
     /// @return policyId The new policy's id (sequential, from 1).
-    function bindPolicy(uint256 planId, uint256 patientId, uint40 start, uint40 end) external returns (uint256 policyId);
+    function bindPolicy(
+        uint256 planId,
+        uint256 patientId,
+        uint40 start,
+        uint40 end
+    ) external returns (uint256 policyId);
 
     /// @notice Pre-authorises `codeHash` under `policyId` for service dates up to `validUntil` (0 revokes).
     ///         The policy's insurer.
@@ -454,6 +469,15 @@ interface IClaimEscrow {
 
     /// @notice The escrow token.
     function token() external view returns (address);
+
+    /// @notice Who is who (insurers, providers, patients and those who act for them).
+    function identity() external view returns (IIdentityRegistry);
+
+    /// @notice Patient consent (the insurer needs purpose PAYMENT).
+    function consent() external view returns (IClaimsConsent);
+
+    /// @notice Record anchors (a claim's evidence).
+    function records() external view returns (IClaimsRecords);
 
     /// @notice Notice between requesting and executing an insurer withdrawal.
     function WITHDRAWAL_NOTICE() external view returns (uint64);

@@ -117,7 +117,8 @@ library PlanBook {
         bytes32[] calldata codeHashes,
         IClaimEscrow.CodeRule[] calldata rules
     ) private {
-        if (codeHashes.length != rules.length) revert IClaimEscrow.ClaimsLengthMismatch(codeHashes.length, rules.length);
+        if (codeHashes.length != rules.length)
+            revert IClaimEscrow.ClaimsLengthMismatch(codeHashes.length, rules.length);
         for (uint256 i = 0; i < rules.length; ++i) {
             if (rules[i].rateBps > BPS) revert IClaimEscrow.ClaimsInvalidRate(codeHashes[i], rules[i].rateBps);
             s.rules[planId][codeHashes[i]] = rules[i];

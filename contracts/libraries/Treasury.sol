@@ -10,9 +10,9 @@ import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
 /// @title Treasury
 /// @notice ClaimEscrow's money book (insurer escrows and withdrawals, provider credits, patient deposits
 ///         and the amounts patients earmarked for providers, and the total owed) with the deposits and
-///         withdrawals that move tokens in and out. A linked (external) library run by DELEGATECALL on ClaimEscrow's storage, so
-///         `msg.sender` is ClaimEscrow's caller; ClaimEscrow checks who may act before calling it and
-///         guards every call against reentrancy.
+///         withdrawals that move tokens in and out. A linked (external) library run by DELEGATECALL on
+///         ClaimEscrow's storage, so `msg.sender` is ClaimEscrow's caller; ClaimEscrow checks who may act
+///         before calling it and guards every call against reentrancy.
 library Treasury {
     using SafeERC20 for IERC20;
 
@@ -190,7 +190,13 @@ library Treasury {
 
     /// @notice Sets the earmark of (`policyId`, `providerOrg`) to `cap`, moving the difference between it and
     ///         `patientId`'s deposit.
-    function setEarmark(Store storage s, uint256 patientId, uint256 policyId, uint256 providerOrg, uint128 cap) external {
+    function setEarmark(
+        Store storage s,
+        uint256 patientId,
+        uint256 policyId,
+        uint256 providerOrg,
+        uint128 cap
+    ) external {
         uint256 current = s.earmarks[policyId][providerOrg];
         uint256 balance = s.deposits[patientId];
         if (cap > current) {

@@ -195,7 +195,15 @@ describe("Adjudication", function () {
         expect(
           [got.eligible, got.copay, got.deductible, got.benefit, got.patient, got.notCovered, got.writeOff],
           where,
-        ).to.deep.equal([ref.eligible, ref.copay, ref.deductible, ref.benefit, ref.patient, ref.notCovered, ref.writeOff]);
+        ).to.deep.equal([
+          ref.eligible,
+          ref.copay,
+          ref.deductible,
+          ref.benefit,
+          ref.patient,
+          ref.notCovered,
+          ref.writeOff,
+        ]);
         // Accumulators stay within their limits.
         expect(ref.after.deductibleMet <= plan.deductible, where).to.equal(true);
         expect(ref.after.oopPaid <= plan.oopMax, where).to.equal(true);

@@ -87,7 +87,14 @@ async function signAuthorize(
   });
 }
 
-async function signWithdraw(f: F, signer: HardhatEthersSigner, amount: bigint, to: string, nonce: bigint, deadline: bigint) {
+async function signWithdraw(
+  f: F,
+  signer: HardhatEthersSigner,
+  amount: bigint,
+  to: string,
+  nonce: bigint,
+  deadline: bigint,
+) {
   const domain = medchainDomain("ClaimEscrow", (await ethers.provider.getNetwork()).chainId, f.escrowAddress);
   return signer.signTypedData(domain, WithdrawDepositTypes, { patientId: f.patientId, amount, to, nonce, deadline });
 }
@@ -169,9 +176,7 @@ describe("ClaimEscrow", function () {
       const code = procedureCodeHash(randomHash(), "99213");
       const r = rule({ copay: 3n });
       const tx = f.escrow.connect(f.insurerOp).createPlan(terms, [code], [r]);
-      await expect(tx)
-        .to.emit(f.escrow, "PlanCreated")
-        .withArgs(2n, f.insurerOrg, Object.values(terms));
+      await expect(tx).to.emit(f.escrow, "PlanCreated").withArgs(2n, f.insurerOrg, Object.values(terms));
       await expect(tx).to.emit(f.escrow, "CodeRuleSet").withArgs(2n, code, Object.values(r));
       const [storedTerms, insurerOrg, locked] = await f.escrow.getPlan(2n);
       expect(storedTerms.deductible).to.equal(7n);
@@ -434,14 +439,20 @@ describe("ClaimEscrow", function () {
           580n * USD,
           0n,
         ]);
-      await expect(tx).to.emit(f.escrow, "ClaimSettled").withArgs(id, 320n * USD, 320n * USD, 0n);
+      await expect(tx)
+        .to.emit(f.escrow, "ClaimSettled")
+        .withArgs(id, 320n * USD, 320n * USD, 0n);
       await expect(tx).to.changeTokenBalances(ethers, f.token, [f.payout, f.escrowAddress], [320n * USD, -320n * USD]);
       const claim = await f.escrow.getClaim(id);
       expect(claim.status).to.equal(Status.Paid);
       expect(claim.flags).to.equal(FLAG_PATIENT_OWED);
       expect(claim.patientShare + claim.notCovered).to.equal(580n * USD);
       const acc = await f.escrow.accumulatorsOf(f.policyId, 0);
-      expect([acc.deductibleMet, acc.outOfPocketPaid, acc.benefitUsed]).to.deep.equal([500n * USD, 580n * USD, 320n * USD]);
+      expect([acc.deductibleMet, acc.outOfPocketPaid, acc.benefitUsed]).to.deep.equal([
+        500n * USD,
+        580n * USD,
+        320n * USD,
+      ]);
       expect(await f.token.balanceOf(f.escrowAddress)).to.equal(await f.escrow.totalLiabilities());
     });
 
@@ -643,8 +654,12 @@ describe("ClaimEscrow", function () {
       const { claimId } = await pendingClaim(f);
       // 2,000: deductible 500, base 1,500 at 80% = 1,200; patient 800.
       const tx = f.escrow.connect(f.insurerOp).approveClaim(claimId, 1_200n * USD);
-      await expect(tx).to.emit(f.escrow, "ClaimApproved").withArgs(claimId, 1_200n * USD, 1_200n * USD, false);
-      await expect(tx).to.emit(f.escrow, "ClaimSettled").withArgs(claimId, 1_200n * USD, 1_200n * USD, 0n);
+      await expect(tx)
+        .to.emit(f.escrow, "ClaimApproved")
+        .withArgs(claimId, 1_200n * USD, 1_200n * USD, false);
+      await expect(tx)
+        .to.emit(f.escrow, "ClaimSettled")
+        .withArgs(claimId, 1_200n * USD, 1_200n * USD, 0n);
       await expect(tx).to.changeTokenBalance(ethers, f.token, f.payout, 1_200n * USD);
       expect((await f.escrow.escrowOf(f.insurerOrg)).reserved).to.equal(0n);
       expect((await f.escrow.getClaim(claimId)).status).to.equal(Status.Paid);
@@ -655,7 +670,9 @@ describe("ClaimEscrow", function () {
       const { claimId } = await pendingClaim(f);
       await patientFunds(f, 800n * USD);
       const tx = f.escrow.connect(f.insurerOp).approveClaim(claimId, 1_000n * USD);
-      await expect(tx).to.emit(f.escrow, "ClaimApproved").withArgs(claimId, 1_000n * USD, 1_200n * USD, false);
+      await expect(tx)
+        .to.emit(f.escrow, "ClaimApproved")
+        .withArgs(claimId, 1_000n * USD, 1_200n * USD, false);
       await expect(tx).to.changeTokenBalance(ethers, f.token, f.payout, 1_800n * USD);
       expect((await f.escrow.accumulatorsOf(f.policyId, 0)).benefitUsed).to.equal(1_000n * USD);
       expect((await f.escrow.escrowOf(f.insurerOrg)).free).to.equal(99_000n * USD);
@@ -752,7 +769,9 @@ describe("ClaimEscrow", function () {
         .withArgs(claimId, deadline);
       await time.increaseTo(deadline + 1n);
       const tx = f.escrow.connect(f.providerOp).settleClaim(claimId);
-      await expect(tx).to.emit(f.escrow, "ClaimApproved").withArgs(claimId, 1_200n * USD, 1_200n * USD, true);
+      await expect(tx)
+        .to.emit(f.escrow, "ClaimApproved")
+        .withArgs(claimId, 1_200n * USD, 1_200n * USD, true);
       await expect(tx).to.changeTokenBalance(ethers, f.token, f.payout, 1_200n * USD);
       await expect(f.escrow.settleClaim(claimId))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsInvalidTransition")
@@ -786,7 +805,9 @@ describe("ClaimEscrow", function () {
     it("voids a claim under review, releasing what it held, and frees its key", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
       const { claimId, serviceDate, lineRef } = await pendingClaim(f);
-      await expect(f.escrow.connect(f.providerOp).voidClaim(claimId)).to.emit(f.escrow, "ClaimVoided").withArgs(claimId);
+      await expect(f.escrow.connect(f.providerOp).voidClaim(claimId))
+        .to.emit(f.escrow, "ClaimVoided")
+        .withArgs(claimId);
       expect(await f.escrow.escrowOf(f.insurerOrg)).to.deep.equal([100_000n * USD, 0n]);
       expect((await f.escrow.accumulatorsOf(f.policyId, 0)).benefitUsed).to.equal(0n);
       const again = await submitCode(f, "A", 100n * USD, { serviceDate, lineRef });
@@ -811,7 +832,7 @@ describe("ClaimEscrow", function () {
         .withArgs(f.providerOrg, org2);
       // An owed claim: drain escrow, then approve.
       const { claimId: pending } = await pendingClaim(f);
-      await f.escrow.connect(f.insurerOp).requestWithdrawal(((await f.escrow.escrowOf(f.insurerOrg)).free));
+      await f.escrow.connect(f.insurerOp).requestWithdrawal((await f.escrow.escrowOf(f.insurerOrg)).free);
       await time.increase(7n * DAY);
       await f.escrow.connect(f.insurerOp).executeWithdrawal(f.insurerOp.address);
       const { claimId: owed } = await submitCode(f, "FULL", 10n * USD);

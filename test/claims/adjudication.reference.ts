@@ -109,14 +109,40 @@ export const TABLE_ROWS: {
   amount: bigint;
   plan: RefPlan;
   acc: RefAccumulators;
-  expect: { eligible: bigint; copay: bigint; deductible: bigint; benefit: bigint; patient: bigint; notCovered: bigint; writeOff: bigint } | "denied";
+  expect:
+    | {
+        eligible: bigint;
+        copay: bigint;
+        deductible: bigint;
+        benefit: bigint;
+        patient: bigint;
+        notCovered: bigint;
+        writeOff: bigint;
+      }
+    | "denied";
 }[] = [
   row(1, 1500n, [5000n, 0n, 8000n], [400n, 0n], [3000n, 0n], [100000n, 0n], [1500n, 0n, 400n, 880n, 620n, 0n, 0n]),
   row(2, 900n, [5000n, 0n, 8000n], [400n, 400n], [3000n, 620n], [100000n, 880n], [900n, 0n, 0n, 720n, 180n, 0n, 0n]),
   row(3, 300n, [5000n, 0n, 8000n], [500n, 0n], [3000n, 0n], [100000n, 0n], [300n, 0n, 300n, 0n, 300n, 0n, 0n]),
   row(4, 800n, [5000n, 25n, 8000n], [500n, 200n], [3000n, 200n], [100000n, 0n], [800n, 25n, 300n, 380n, 420n, 0n, 0n]),
-  row(5, 6000n, [5000n, 0n, 8000n], [500n, 500n], [3000n, 500n], [100000n, 0n], [5000n, 0n, 0n, 4000n, 1000n, 0n, 1000n]),
-  row(6, 10000n, [20000n, 0n, 8000n], [500n, 500n], [3000n, 2900n], [100000n, 0n], [10000n, 0n, 0n, 9900n, 100n, 0n, 0n]),
+  row(
+    5,
+    6000n,
+    [5000n, 0n, 8000n],
+    [500n, 500n],
+    [3000n, 500n],
+    [100000n, 0n],
+    [5000n, 0n, 0n, 4000n, 1000n, 0n, 1000n],
+  ),
+  row(
+    6,
+    10000n,
+    [20000n, 0n, 8000n],
+    [500n, 500n],
+    [3000n, 2900n],
+    [100000n, 0n],
+    [10000n, 0n, 0n, 9900n, 100n, 0n, 0n],
+  ),
   row(7, 4000n, [20000n, 0n, 9000n], [0n, 0n], [3000n, 0n], [2500n, 1000n], [4000n, 0n, 0n, 1500n, 400n, 2100n, 0n]),
   row(8, 150n, [5000n, 50n, 10000n], [0n, 0n], [3000n, 0n], [100000n, 0n], [150n, 50n, 0n, 100n, 50n, 0n, 0n]),
   row(9, 2000n, [20000n, 0n, 5000n], [1000n, 0n], [1200n, 0n], [100000n, 0n], [2000n, 0n, 1000n, 800n, 1200n, 0n, 0n]),

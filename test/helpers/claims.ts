@@ -9,16 +9,15 @@ import type { BaseContract, ContractTransactionReceipt } from "ethers";
 
 import { claimId as claimIdTwin, procedureCodeHash, randomSalt } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
-import type {
-  ClaimEscrow,
-  MockClaimsConsent,
-  MockClaimsRecords,
-  TestStablecoin,
-} from "../../typechain-types/index.ts";
+import type { ClaimEscrow, MockClaimsConsent, MockClaimsRecords, TestStablecoin } from "../../typechain-types/index.ts";
 import { DAY, deployIdentity, type Ethers, now, randomHash, wireContract, YEAR } from "./identity.ts";
 
 export interface ClaimsEthers extends Ethers {
-  deployContract(name: string, args?: unknown[], options?: { libraries?: Record<string, string> }): Promise<BaseContract>;
+  deployContract(
+    name: string,
+    args?: unknown[],
+    options?: { libraries?: Record<string, string> },
+  ): Promise<BaseContract>;
 }
 
 export interface PlanTerms {
