@@ -24,7 +24,14 @@ contract ClaimEscrowTest is ClaimsBase {
         bytes32 id = _submit(uint40(100 * USD), keccak256("line"));
         vm.prank(provider);
         vm.expectRevert(abi.encodeWithSelector(IClaimEscrow.ClaimsDuplicate.selector, id));
-        escrow.submitClaim(policyId, CODE, keccak256("line"), uint40(5 * USD), uint64(block.timestamp - 1 days), RECORD);
+        escrow.submitClaim(
+            policyId,
+            CODE,
+            keccak256("line"),
+            uint40(5 * USD),
+            uint64(block.timestamp - 1 days),
+            RECORD
+        );
     }
 
     function test_RevertWhen_approvingAboveTheRule() public {
@@ -47,7 +54,7 @@ contract ClaimEscrowTest is ClaimsBase {
         uint48[3] memory limits,
         uint48[3] memory used
     ) public pure {
-        Adjudication.Limits memory l = Adjudication.Limits(limits[0], limits[1], limits[2]);
+        Adjudication.Limits memory lim = Adjudication.Limits(limits[0], limits[1], limits[2]);
         Adjudication.Totals memory t = Adjudication.Totals(
             bound(used[0], 0, limits[0]),
             bound(used[1], 0, limits[1]),
@@ -56,15 +63,15 @@ contract ClaimEscrowTest is ClaimsBase {
         Adjudication.Result memory r = Adjudication.adjudicate(
             amount,
             Adjudication.Coverage(true, bound(rate, 0, 10_000), cap, copay),
-            l,
+            lim,
             t
         );
         assertEq(r.eligible, r.benefit + r.patient + r.notCovered, "eligible = R + S + N");
         assertEq(uint256(amount), r.eligible + r.writeOff, "submitted = eligible + write-off");
         assertLe(r.copay, r.eligible, "copay <= eligible");
-        assertLe(t.deductibleMet + r.deductible, l.deductible, "deductible within limit");
-        assertLe(t.outOfPocketPaid + r.patient, l.outOfPocketMax, "out of pocket within limit");
-        assertLe(t.benefitUsed + r.benefit, l.annualLimit, "benefit within limit");
+        assertLe(t.deductibleMet + r.deductible, lim.deductible, "deductible within limit");
+        assertLe(t.outOfPocketPaid + r.patient, lim.outOfPocketMax, "out of pocket within limit");
+        assertLe(t.benefitUsed + r.benefit, lim.annualLimit, "benefit within limit");
     }
 
     /// @notice A claim below the threshold pays exactly the rule amount; the escrow stays whole.

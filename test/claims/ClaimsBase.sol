@@ -67,7 +67,12 @@ abstract contract ClaimsBase is Test {
         vm.prank(insurer);
         uint256 planId = escrow.createPlan(_terms(), codes, rules);
         vm.prank(insurer);
-        policyId = escrow.bindPolicy(planId, PATIENT, uint40(block.timestamp - 30 days), uint40(block.timestamp + 300 days));
+        policyId = escrow.bindPolicy(
+            planId,
+            PATIENT,
+            uint40(block.timestamp - 30 days),
+            uint40(block.timestamp + 300 days)
+        );
         vm.prank(provider);
         escrow.setPayoutAddress(payout);
         _fund(insurer, 1_000_000 * USD);
