@@ -143,3 +143,25 @@ export const WithdrawTypes: TypedDataTypes = {
     { name: "deadline", type: "uint256" },
   ],
 };
+
+/** ClaimEscrow: a policy's patient lets a provider organisation draw up to `cap` (set aside from its deposit). */
+export const AuthorizeProviderTypes: TypedDataTypes = {
+  AuthorizeProvider: [
+    { name: "policyId", type: "uint256" },
+    { name: "providerOrg", type: "uint256" },
+    { name: "cap", type: "uint128" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** ClaimEscrow: a patient withdraws `amount` of its deposit to `to`. */
+export const WithdrawDepositTypes: TypedDataTypes = {
+  WithdrawDeposit: [
+    { name: "patientId", type: "uint256" },
+    { name: "amount", type: "uint128" },
+    { name: "to", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};

@@ -27,3 +27,34 @@ export function commitment(salt: string, type: string, value: unknown): string {
   if (getBytes(salt).length !== 32) throw new Error("commitment: the salt must be 32 bytes");
   return keccak256(abi.encode(["bytes32", type], [salt, value]));
 }
+
+/**
+ * ClaimEscrow: a procedure code's hash under one plan, `keccak256(abi.encode(bytes32 planSalt, string code))`.
+ * The salt is per plan and kept off chain, so a code cannot be read back by hashing a code list.
+ */
+export function procedureCodeHash(planSalt: string, code: string): string {
+  return commitment(planSalt, "string", code);
+}
+
+/**
+ * ClaimEscrow: a claim's id, which is also its dedupe key (provider, policy, code, service date, line):
+ * `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, uint64 serviceDate, lineRef)))`,
+ * so the contract reads the policy and the provider from the id itself.
+ */
+export function claimId(
+  providerOrg: bigint,
+  policyId: bigint,
+  codeHash: string,
+  serviceDate: bigint,
+  lineRef: string,
+): string {
+  const low = toBigInt(keccak256(abi.encode(["bytes32", "uint64", "bytes32"], [codeHash, serviceDate, lineRef])));
+  const id = (policyId << 208n) | (providerOrg << 160n) | (low & ((1n << 160n) - 1n));
+  return "0x" + id.toString(16).padStart(64, "0");
+}
+
+/** ClaimEscrow: the policy and provider organisation a claim id carries. */
+export function claimIdParts(id: string): { policyId: bigint; providerOrg: bigint } {
+  const n = toBigInt(id);
+  return { policyId: n >> 208n, providerOrg: (n >> 160n) & ((1n << 48n) - 1n) };
+}

@@ -29,6 +29,10 @@ export const RESTRICTED_FUNCTIONS = {
     pause: "PAUSER",
     // unpause: ADMIN (default); everything else is checked against the IdentityRegistry and consent
   },
+  ClaimEscrow: {
+    pause: "PAUSER",
+    // unpause, sweepSurplus: ADMIN (default)
+  },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;

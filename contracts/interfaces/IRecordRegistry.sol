@@ -140,6 +140,10 @@ interface IRecordRegistry {
         uint256 patientId
     ) external view returns (uint64 custodianOrg, uint8 category, RecordStatus status, bool ofPatient);
 
+    /// @notice Whether `recordId` is a live anchor of `patientId` (what ClaimEscrow asks of a claim's
+    ///         evidence: not superseded, not retracted, of that patient).
+    function isLiveRecordOf(bytes32 recordId, uint256 patientId) external view returns (bool);
+
     /// @notice The patient tag of (`recordId`, `patientId`).
     function patientTag(bytes32 recordId, uint256 patientId) external pure returns (bytes20);
 

@@ -145,6 +145,12 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     }
 
     /// @inheritdoc IRecordRegistry
+    function isLiveRecordOf(bytes32 recordId, uint256 patientId) external view returns (bool) {
+        Record storage record = _records[recordId];
+        return record.status == RecordStatus.Live && record.patientTag == patientTag(recordId, patientId);
+    }
+
+    /// @inheritdoc IRecordRegistry
     function patientTag(bytes32 recordId, uint256 patientId) public pure returns (bytes20) {
         return bytes20(keccak256(abi.encode(recordId, patientId)));
     }

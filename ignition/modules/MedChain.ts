@@ -1,16 +1,10 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import ConsentModule from "./Consent.ts";
-import SupplyModule from "./Supply.ts";
-import TrialsModule from "./Trials.ts";
+import { buildSystem } from "./system.ts";
 
 /**
- * The whole system: the AccessManager and every contract, each restricted function wired to its role.
- * Parameters per network in ignition/parameters/<network>.json.
+ * The whole system on a local chain (the in-process network, `hardhat node`): the AccessManager and
+ * every contract, each restricted function wired to its role, and a 6-decimal test stablecoin for the
+ * claims escrow. On a real network use `MedChainWithToken`. Parameters: ignition/parameters/<network>.json.
  */
-export default buildModule("MedChain", (m) => {
-  const { manager, identity, records, consent } = m.useModule(ConsentModule);
-  const { supply } = m.useModule(SupplyModule);
-  const { trials } = m.useModule(TrialsModule);
-  return { manager, identity, records, consent, supply, trials };
-});
+export default buildModule("MedChain", (m) => buildSystem(m, m.contract("TestStablecoin")));

@@ -5,6 +5,7 @@ import type { BaseContract } from "ethers";
 
 import IdentityModule from "../../ignition/modules/Identity.ts";
 import MedChainModule from "../../ignition/modules/MedChain.ts";
+import MedChainWithTokenModule from "../../ignition/modules/MedChainWithToken.ts";
 import { Capabilities, kindsMask, OrgKind, Roles } from "../../src/roles.ts";
 import { RESTRICTED_FUNCTIONS } from "../../src/wiring.ts";
 import type { IdentityRegistry, MedChainAccessManager } from "../../typechain-types/index.ts";
@@ -56,6 +57,7 @@ describe("Ignition: MedChain module (the whole system)", function () {
       RecordRegistry: deployed.records,
       SupplyChain: deployed.supply,
       TrialRegistry: deployed.trials,
+      ClaimEscrow: deployed.claims,
     };
     for (const name of names) {
       const contract = byName[name];
@@ -71,5 +73,16 @@ describe("Ignition: MedChain module (the whole system)", function () {
     }
     const records = deployed.records as unknown as { consentManager(): Promise<string> };
     expect(await records.consentManager()).to.equal(await deployed.consent.getAddress());
+  });
+});
+
+describe("Ignition: MedChainWithToken module (real networks)", function () {
+  it("gives the claims escrow the ERC-20 named by the token parameter", async function () {
+    const token = await ethers.deployContract("TestStablecoin");
+    const deployed = await ignition.deploy(MedChainWithTokenModule, {
+      parameters: { MedChainWithToken: { token: await token.getAddress() } },
+    });
+    const claims = deployed.claims as unknown as { token(): Promise<string> };
+    expect(await claims.token()).to.equal(await token.getAddress());
   });
 });

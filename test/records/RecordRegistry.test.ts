@@ -56,6 +56,11 @@ describe("RecordRegistry", function () {
       ]);
       expect((await records.recordFor(id, patientId + 1n))[3]).to.equal(false);
       expect((await records.recordFor(newId(), patientId))[3]).to.equal(false);
+      expect(await records.isLiveRecordOf(id, patientId)).to.equal(true);
+      expect(await records.isLiveRecordOf(id, patientId + 1n)).to.equal(false);
+      expect(await records.isLiveRecordOf(newId(), patientId)).to.equal(false);
+      await records.connect(doctor).retract(id, patientId, randomHash());
+      expect(await records.isLiveRecordOf(id, patientId)).to.equal(false);
     });
 
     it("shows a restricted category as the whole RESTRICTED group", async function () {

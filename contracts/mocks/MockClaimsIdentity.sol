@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+
+/// @notice Test-only IdentityRegistry stand-in for Solidity tests: the three views ClaimEscrow asks
+///         (`activeOrganizationOf`, `isPatient`, `canActForPatient`), with settable answers.
+contract MockClaimsIdentity {
+    mapping(address account => uint256 orgId) public orgIdOf;
+    mapping(uint256 orgId => IIdentityRegistry.Organization) private _orgs;
+    mapping(uint256 patientId => mapping(address account => bool)) public actsFor;
+    mapping(uint256 patientId => bool) public isPatient;
+
+    function setOrganization(address operator, uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 caps) external {
+        orgIdOf[operator] = orgId;
+        _orgs[orgId] = IIdentityRegistry.Organization({
+            kind: kind,
+            status: IIdentityRegistry.OrgStatus.Active,
+            validUntil: type(uint64).max,
+            capabilities: caps,
+            companyPrefix: 0,
+            prefixLength: 0
+        });
+    }
+
+    function setPatient(uint256 patientId, address controller) external {
+        isPatient[patientId] = true;
+        actsFor[patientId][controller] = true;
+    }
+
+    function activeOrganizationOf(
+        address account
+    ) external view returns (uint256 orgId, IIdentityRegistry.Organization memory org) {
+        orgId = orgIdOf[account];
+        org = _orgs[orgId];
+        if (org.status != IIdentityRegistry.OrgStatus.Active) return (0, org);
+    }
+
+    function canActForPatient(address account, uint256 patientId) external view returns (bool) {
+        return actsFor[patientId][account];
+    }
+}
