@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "../utils/Test.sol";
-import {MedChainAccessManager} from "../../contracts/governance/MedChainAccessManager.sol";
+import {IdentityBase} from "../utils/IdentityBase.sol";
 import {Roles} from "../../contracts/governance/Roles.sol";
-import {IdentityRegistry} from "../../contracts/identity/IdentityRegistry.sol";
 import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.sol";
 import {ITrialRegistry} from "../../contracts/interfaces/ITrialRegistry.sol";
 import {Capabilities} from "../../contracts/libraries/Capabilities.sol";
@@ -14,20 +12,14 @@ import {TrialRegistry} from "../../contracts/trials/TrialRegistry.sol";
 /// @notice Deploys IdentityRegistry and TrialRegistry (with a settable consent mock) wired as src/wiring.ts
 ///         says, with a sponsor, a site, a monitoring board, a patient with a known key, an open trial whose
 ///         outcomes commitment is known, and helpers to build Merkle paths.
-abstract contract TrialsBase is Test {
-    bytes32 internal constant ATTESTATION_TYPEHASH =
-        keccak256("PatientAttestation(bytes32 commitment,address controller,uint256 patientId,uint256 deadline)");
+abstract contract TrialsBase is IdentityBase {
     uint32 internal constant SCOPES = (1 << 3) | (1 << 6);
     uint8 internal constant READ = 1;
     uint8 internal constant RESEARCH = 1 << 3;
 
-    MedChainAccessManager internal manager;
-    IdentityRegistry internal identity;
     MockResearchConsent internal consent;
     TrialRegistry internal trials;
 
-    address internal registrar;
-    uint256 internal registrarKey;
     address internal sponsorOp;
     address internal siteOp;
     address internal monitorOp;
@@ -43,26 +35,18 @@ abstract contract TrialsBase is Test {
     bytes32 internal outcomesDefinition = keccak256("outcomes definition");
 
     function setUp() public virtual {
-        vm.warp(1_767_225_600);
-        manager = new MedChainAccessManager(address(this));
-        identity = new IdentityRegistry(address(manager));
+        _deployIdentity();
         consent = new MockResearchConsent();
         trials = new TrialRegistry(address(manager), identity, consent);
 
-        bytes4[] memory fns = new bytes4[](1);
-        fns[0] = IdentityRegistry.registerOrganization.selector;
-        manager.setTargetFunctionRole(address(identity), fns, Roles.REGISTRAR);
         bytes4[] memory pauseFns = new bytes4[](1);
         pauseFns[0] = TrialRegistry.pause.selector;
         manager.setTargetFunctionRole(address(trials), pauseFns, Roles.PAUSER);
 
-        (registrar, registrarKey) = makeAddrAndKey("registrar");
         sponsorOp = makeAddr("sponsorOp");
         siteOp = makeAddr("siteOp");
         monitorOp = makeAddr("monitorOp");
         (patient, patientKey) = makeAddrAndKey("patient");
-        manager.grantRole(Roles.REGISTRAR, registrar, 0);
-        identity.setRegistrarKinds(registrar, 0x1fe);
 
         sponsorOrg = _registerOrg(IIdentityRegistry.OrgKind.Sponsor, Capabilities.SPONSOR_TRIALS, sponsorOp);
         siteOrg = _registerOrg(IIdentityRegistry.OrgKind.Provider, Capabilities.RESEARCH, siteOp);
@@ -86,35 +70,6 @@ abstract contract TrialsBase is Test {
             SCOPES,
             monitorOrg
         );
-    }
-
-    function _registerOrg(
-        IIdentityRegistry.OrgKind kind,
-        uint32 capabilities,
-        address operator
-    ) internal returns (uint256 orgId) {
-        vm.prank(registrar);
-        orgId = identity.registerOrganization(
-            kind,
-            capabilities,
-            uint64(block.timestamp + 3650 days),
-            keccak256(abi.encode(operator)),
-            operator
-        );
-    }
-
-    function _registerPatient(address controller, uint256 id) internal {
-        bytes32 commitment = keccak256(abi.encode("commitment", id));
-        uint256 deadline = block.timestamp + 1 hours;
-        bytes32 digest = keccak256(
-            abi.encodePacked(
-                "\x19\x01",
-                identity.DOMAIN_SEPARATOR(),
-                keccak256(abi.encode(ATTESTATION_TYPEHASH, commitment, controller, id, deadline))
-            )
-        );
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(registrarKey, digest);
-        identity.registerPatient(id, commitment, controller, deadline, registrar, abi.encodePacked(r, s, v));
     }
 
     /// @dev Enrols the patient at the trial's current version under `salt`; returns the participant id.
