@@ -25,7 +25,7 @@ export async function runDemo({ units = 10_000 }: { units?: number } = {}) {
   chapter("The end");
   const balance = await ethers.provider.getBalance(cast.patient.wallet.address);
   note(`the patient's account holds ${balance} wei: every patient action went through the relayer`);
-  return { identity, supply, cast, supplyOutcome, patientBalance: balance };
+  return { provider: ethers.provider, identity, supply, cast, supplyOutcome, patientBalance: balance };
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv.some((a) => a.endsWith("scripts/demo.ts"))) {
