@@ -27,6 +27,7 @@ const supply = () => import("./supply.ts");
 const timeline = () => import("./timeline.ts");
 const record = () => import("./record.ts");
 const trial = () => import("./trial.ts");
+const claim = () => import("./claim.ts");
 
 const FROM_PATIENT = "The patient's controller or guardian account (index or address)";
 const CATEGORIES = "Data categories, comma-separated (CONDITIONS,MEDICATIONS,…)";
@@ -156,5 +157,11 @@ export const medchainTasks = [
   task(["medchain", "trial", "show"], "A trial's state and timeline from the chain's events")
     .addOption(opt("trial", "Trial id (bytes32)"))
     .setAction(lazy(trial, "show"))
+    .build(),
+
+  emptyTask(["medchain", "claim"], "Insurance claims (ClaimEscrow)").build(),
+  task(["medchain", "claim", "show"], "A claim's state, explanation of benefits and history")
+    .addOption(opt("claim", "Claim id (bytes32)"))
+    .setAction(lazy(claim, "show"))
     .build(),
 ];
