@@ -39,12 +39,15 @@ export default command(async ({ noCompile }: DeployArgs, hre: HardhatRuntimeEnvi
     displayUi: process.stdout.isTTY === true,
   });
 
-  const names: Record<keyof typeof DEPLOYMENT_KEYS, string> = {
+  const names: Record<keyof typeof DEPLOYMENT_KEYS | "token", string> = {
     manager: "MedChainAccessManager",
     identity: "IdentityRegistry",
     records: "RecordRegistry",
     consent: "ConsentManager",
     supply: "SupplyChain",
+    trials: "TrialRegistry",
+    claims: "ClaimEscrow",
+    token: "TestStablecoin",
   };
   const rows: [string, string][] = [];
   for (const [key, contract] of Object.entries(deployed)) {

@@ -26,6 +26,8 @@ const consent = () => import("./consent.ts");
 const supply = () => import("./supply.ts");
 const timeline = () => import("./timeline.ts");
 const record = () => import("./record.ts");
+const trial = () => import("./trial.ts");
+const claim = () => import("./claim.ts");
 
 const FROM_PATIENT = "The patient's controller or guardian account (index or address)";
 const CATEGORIES = "Data categories, comma-separated (CONDITIONS,MEDICATIONS,…)";
@@ -139,9 +141,27 @@ export const medchainTasks = [
     .setAction(lazy(record, "verify"))
     .build(),
 
-  // ── Trials (TrialRegistry) and claims (ClaimEscrow): their commands go here once the contracts and
-  // their Ignition modules land, one file per group, e.g.
-  //   emptyTask(["medchain", "trial"], …), task(["medchain", "trial", "verify"], …) → tasks/trial.ts
-  //   emptyTask(["medchain", "claim"], …), task(["medchain", "claim", "show"], …)   → tasks/claim.ts
-  // with their deployment keys added to DEPLOYMENT_KEYS in tasks/lib.ts.
+  emptyTask(["medchain", "trial"], "Clinical trials (TrialRegistry)").build(),
+  task(["medchain", "trial", "verify"], "Verify a trial data point against a committed batch (exit 2 if not Included)")
+    .addOption(opt("trial", "Trial id (bytes32)"))
+    .addOption(opt("batch", "Batch index (from 0)"))
+    .addOption(
+      opt(
+        "row",
+        'Data-point JSON: { "participantId", "protocolVersion", "values": { row fields }, "salt", "proof": [bytes32…] }',
+      ),
+    )
+    .addOption(opt("proof", "Proof JSON (an array of bytes32), when the --row file carries none"))
+    .setAction(lazy(trial, "verify"))
+    .build(),
+  task(["medchain", "trial", "show"], "A trial's state and timeline from the chain's events")
+    .addOption(opt("trial", "Trial id (bytes32)"))
+    .setAction(lazy(trial, "show"))
+    .build(),
+
+  emptyTask(["medchain", "claim"], "Insurance claims (ClaimEscrow)").build(),
+  task(["medchain", "claim", "show"], "A claim's state, explanation of benefits and history")
+    .addOption(opt("claim", "Claim id (bytes32)"))
+    .setAction(lazy(claim, "show"))
+    .build(),
 ];

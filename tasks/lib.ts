@@ -17,12 +17,15 @@ import { decodeContractError, MedChainContractError } from "../src/errors.ts";
 import { Gs1Error } from "../src/gs1.ts";
 import { MerkleError } from "../src/merkle.ts";
 import { SerialStoreError } from "../src/serial-store.ts";
+import { TrialDataError } from "../src/trials.ts";
 import type {
+  ClaimEscrow,
   ConsentManager,
   IdentityRegistry,
   MedChainAccessManager,
   RecordRegistry,
   SupplyChain,
+  TrialRegistry,
 } from "../typechain-types/index.ts";
 
 // ─── Errors and the action wrapper ───────────────────────────────────────────────────────────────
@@ -47,7 +50,9 @@ const knownInterfaces: Interface[] = [];
 export function describeError(error: unknown): string {
   if (error instanceof CliError) return error.message;
   if (error instanceof Gs1Error) return `malformed GS1: ${error.message}`;
-  if (error instanceof SerialStoreError || error instanceof MerkleError) return error.message;
+  if (error instanceof SerialStoreError || error instanceof MerkleError || error instanceof TrialDataError) {
+    return error.message;
+  }
   const decoded = decodeContractError(error, ...knownInterfaces);
   if (decoded instanceof MedChainContractError) return `the chain refused: ${decoded.message}`;
   const e = error as { shortMessage?: string; message?: string };
@@ -74,8 +79,8 @@ export function command<A>(
 // ─── Deployment ──────────────────────────────────────────────────────────────────────────────────
 
 /**
- * The Ignition future ids of the contracts, as `deployed_addresses.json` keys them (`<module>#<contract>`).
- * TrialRegistry and ClaimEscrow join here with their modules (see tasks/index.ts).
+ * The Ignition future ids of the contracts, as `deployed_addresses.json` keys them (`<module>#<contract>`):
+ * ignition/modules/*.ts. The escrow belongs to the top module, `MedChain` as `medchain deploy` deploys it.
  */
 export const DEPLOYMENT_KEYS = {
   manager: "Governance#MedChainAccessManager",
@@ -83,7 +88,14 @@ export const DEPLOYMENT_KEYS = {
   records: "Consent#RecordRegistry",
   consent: "Consent#ConsentManager",
   supply: "Supply#SupplyChain",
+  trials: "Trials#TrialRegistry",
+  claims: "MedChain#ClaimEscrow",
 } as const;
+
+/** Other future ids of a key: on a real network the system is deployed as `MedChainWithToken`. */
+const KEY_ALIASES: Record<string, string[]> = {
+  [DEPLOYMENT_KEYS.claims]: ["MedChainWithToken#ClaimEscrow"],
+};
 
 /** The deployment folder of a chain. */
 export function deploymentDir(hre: HardhatRuntimeEnvironment, chainId: bigint): string {
@@ -114,6 +126,8 @@ export interface MedChain extends Connection {
   records: RecordRegistry;
   consent: ConsentManager;
   supply: SupplyChain;
+  trials: TrialRegistry;
+  claims: ClaimEscrow;
 }
 
 /** Reads `deployed_addresses.json` of the chain; fails with the command to run when there is none. */
@@ -122,6 +136,10 @@ export function readAddresses(hre: HardhatRuntimeEnvironment, connection: Connec
   const hint = `run \`npx hardhat medchain deploy --network ${connection.suggestedNetwork}\` first`;
   if (!existsSync(file)) fail(`no MedChain deployment for chain ${connection.chainId}: ${hint}`);
   const addresses = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  for (const [key, aliases] of Object.entries(KEY_ALIASES)) {
+    const alias = aliases.find((a) => addresses[a] !== undefined);
+    if (addresses[key] === undefined && alias !== undefined) addresses[key] = addresses[alias];
+  }
   const missing = Object.values(DEPLOYMENT_KEYS).filter((key) => addresses[key] === undefined);
   if (missing.length > 0) {
     fail(`the deployment for chain ${connection.chainId} lacks ${missing.join(", ")}: ${hint}`);
@@ -151,12 +169,16 @@ export async function openMedChain(hre: HardhatRuntimeEnvironment): Promise<MedC
     records: await at<RecordRegistry>("RecordRegistry", DEPLOYMENT_KEYS.records),
     consent: await at<ConsentManager>("ConsentManager", DEPLOYMENT_KEYS.consent),
     supply: await at<SupplyChain>("SupplyChain", DEPLOYMENT_KEYS.supply),
+    trials: await at<TrialRegistry>("TrialRegistry", DEPLOYMENT_KEYS.trials),
+    claims: await at<ClaimEscrow>("ClaimEscrow", DEPLOYMENT_KEYS.claims),
   };
   knownInterfaces.push(
     system.identity.interface,
     system.consent.interface,
     system.records.interface,
     system.supply.interface,
+    system.trials.interface,
+    system.claims.interface,
     system.manager.interface,
   );
   return system;
@@ -294,6 +316,24 @@ export function maskNames(mask: bigint | number, table: Record<string, number>):
 /** The name of `value` in an enum-like table. */
 export function nameOf(table: Record<string, number>, value: bigint | number): string {
   return Object.entries(table).find(([, v]) => BigInt(v) === BigInt(value))?.[0] ?? `#${value}`;
+}
+
+// ─── Files ───────────────────────────────────────────────────────────────────────────────────────
+
+/** The text of `file`; fails naming `flag` when there is no such file. */
+export function readText(file: string, flag: string): string {
+  if (!existsSync(file)) fail(`${flag}: no such file ${file}`);
+  return readFileSync(file, "utf8");
+}
+
+/** The JSON value in `file`; fails naming `flag` when it is missing or not JSON. */
+export function readJson(file: string, flag: string): unknown {
+  const text = readText(file, flag);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    fail(`${flag}: ${file} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 // ─── Output ──────────────────────────────────────────────────────────────────────────────────────

@@ -3,7 +3,7 @@
  * (writing the serial-proof store a pharmacy scans against), and anyone verifies a pack from its GS1
  * element string (src/gs1.ts `parseGs1`, src/serial-store.ts, `SupplyChain.verifyUnit`).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 
 import { ZeroHash } from "ethers";
 
@@ -20,6 +20,7 @@ import {
   openMedChain,
   parseBytes32,
   printFields,
+  readText,
   required,
   send,
 } from "./lib.ts";
@@ -175,9 +176,4 @@ function readSerials(file: string): string[] {
     .filter((s) => s !== "");
   if (serials.length === 0) fail(`--serials-file: ${file} has no serials`);
   return serials;
-}
-
-function readText(file: string, flag: string): string {
-  if (!existsSync(file)) fail(`${flag}: no such file ${file}`);
-  return readFileSync(file, "utf8");
 }

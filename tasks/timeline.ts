@@ -1,12 +1,17 @@
 /**
- * `medchain lot timeline` and `medchain unit timeline`: a lot's or a unit's history rebuilt from the
- * SupplyChain's events. A minimal event query, kept small on purpose: the SDK's event views
- * (src/views/supply.ts) will replace it once they land.
+ * `medchain lot timeline` and `medchain unit timeline`: a lot's or a unit's history, as the SDK's event
+ * views rebuild it from the SupplyChain's events (src/views/supply.ts: paged log queries, chain order,
+ * block times, EPCIS corrections linked), printed one line per event.
  */
-import type { LogDescription } from "ethers";
-
 import { gtinToUint, normalizeGtin, assertLot, assertSerial } from "../src/gs1.ts";
 import { lotHash, lotId as lotIdOf, serialHash } from "../src/merkle.ts";
+import {
+  type CorrectionEntry,
+  type CustodyEntry,
+  type CustodyTimeline,
+  lotTimeline as lotTimelineView,
+  unitTimeline as unitTimelineView,
+} from "../src/views/supply.ts";
 import { command, fail, formatTime, nameOf, openMedChain, printFields, required, type MedChain } from "./lib.ts";
 import { LotStatus } from "./supply.ts";
 
@@ -19,23 +24,19 @@ interface UnitArgs extends LotArgs {
   serial?: string;
 }
 
-/** Events that concern the whole lot, so every unit's timeline shows them too. */
-const LOT_WIDE = new Set(["LotCommissioned", "QualityChecked", "LotStatusChanged", "LotRecalled"]);
-/** Events that name one unit by its serial hash. */
-const PER_UNIT = new Set(["UnitDispensed", "SaleableReturnVerified", "SuspectReported"]);
-
 export const lotTimeline = command(async (args: LotArgs, hre) => {
   const { gtin, lot, id } = parseLot(args);
   const system = await openMedChain(hre);
-  const events = await lotEvents(system, gtin, lot, id);
+  const timeline = await lotTimelineView(system.supply, id);
+  requireCommissioned(system, timeline, gtin, lot);
   console.log(`Timeline of lot ${lot} of GTIN ${gtin} (lot id ${id})`);
-  for (const e of events) console.log(`  ${formatTime(e.time)}  block ${e.block}  ${describe(e.event)}`);
+  printEntries(timeline);
 
   const state = await system.supply.getLot(id);
   const orgs = new Set<bigint>([state.manufacturerId]);
-  for (const { event } of events) {
-    for (const key of ["toOrg", "fromOrg", "orgId"]) {
-      if (event.fragment.inputs.some((i) => i.name === key)) orgs.add(event.args[key] as bigint);
+  for (const entry of timeline.entries) {
+    for (const org of [entry.actorOrg, "toOrg" in entry ? entry.toOrg : undefined]) {
+      if (org !== undefined) orgs.add(org);
     }
   }
   const held: string[] = [];
@@ -57,12 +58,11 @@ export const unitTimeline = command(async (args: UnitArgs, hre) => {
   assertSerial(serial);
   const hash = serialHash(serial);
   const system = await openMedChain(hre);
-  const events = (await lotEvents(system, gtin, lot, id)).filter(
-    ({ event }) => LOT_WIDE.has(event.name) || (PER_UNIT.has(event.name) && event.args.serialHash === hash),
-  );
+  const timeline = await unitTimelineView(system.supply, id, { serialHash: hash });
+  requireCommissioned(system, timeline, gtin, lot);
   console.log(`Timeline of unit ${serial} of lot ${lot}, GTIN ${gtin} (serial hash ${hash})`);
-  for (const e of events) console.log(`  ${formatTime(e.time)}  block ${e.block}  ${describe(e.event)}`);
-  if (!events.some(({ event }) => PER_UNIT.has(event.name))) {
+  printEntries(timeline);
+  if (!timeline.entries.some((entry) => entry.scope === "unit")) {
     console.log("  (no event names this unit: not dispensed, returned or reported)");
   }
   console.log("Custody moves by lot quantity, not by unit: `medchain lot timeline` shows the shipments.");
@@ -75,65 +75,61 @@ function parseLot(args: LotArgs): { gtin: string; lot: string; id: string } {
   return { gtin, lot, id: lotIdOf(gtinToUint(gtin), lotHash(lot)) };
 }
 
-interface TimedEvent {
-  block: number;
-  time: number;
-  event: LogDescription;
-}
-
-/** Every SupplyChain event whose first indexed argument is this lot id, oldest first, with block times. */
-async function lotEvents({ supply, ethers, chainId }: MedChain, gtin: string, lot: string, id: string) {
-  const logs = await ethers.provider.getLogs({
-    address: await supply.getAddress(),
-    topics: [null, id],
-    fromBlock: 0,
-    toBlock: "latest",
-  });
-  const times = new Map<number, number>();
-  const events: TimedEvent[] = [];
-  for (const log of logs) {
-    const event = supply.interface.parseLog(log);
-    if (event === null || event.fragment.inputs[0]?.name !== "lotId") continue;
-    if (!times.has(log.blockNumber))
-      times.set(log.blockNumber, (await ethers.provider.getBlock(log.blockNumber))!.timestamp);
-    events.push({ block: log.blockNumber, time: times.get(log.blockNumber)!, event });
-  }
-  if (!events.some(({ event }) => event.name === "LotCommissioned")) {
+function requireCommissioned({ chainId }: MedChain, timeline: CustodyTimeline, gtin: string, lot: string): void {
+  if (!timeline.entries.some((entry) => entry.event === "LotCommissioned")) {
     fail(`unknown lot "${lot}" of GTIN ${gtin}: never commissioned on chain ${chainId}`);
   }
-  return events;
 }
 
-/** One line per event. */
-function describe({ name, args: a }: LogDescription): string {
-  switch (name) {
+/** One line per entry (`date  block  EventName  what happened`), its EPCIS corrections indented below it. */
+function printEntries({ entries }: CustodyTimeline): void {
+  const width = Math.max(...entries.map((entry) => entry.event.length));
+  for (const entry of entries) {
+    console.log(
+      `  ${formatTime(entry.timestamp)}  block ${entry.blockNumber}  ${entry.event.padEnd(width)}  ${describe(entry)}`,
+    );
+    printCorrections(entry.correctedBy, "    ");
+  }
+}
+
+function printCorrections(corrections: CorrectionEntry[], indent: string): void {
+  for (const c of corrections) {
+    const who = c.byOriginator === false ? " (NOT the organisation that emitted it)" : "";
+    console.log(
+      `${indent}${formatTime(c.timestamp)}  EPCIS event corrected by org ${c.orgId}${who}: new event ${c.newEpcisEventHash}`,
+    );
+    printCorrections(c.correctedBy, `${indent}  `);
+  }
+}
+
+/** What an entry says, in words. */
+function describe(e: CustodyEntry): string {
+  switch (e.event) {
     case "LotCommissioned":
-      return `commissioned by org ${a.manufacturerId}: ${a.quantity} units, expiry ${formatTime(a.expiry)}`;
+      return `commissioned by org ${e.manufacturerId}: ${e.quantity} units, expiry ${formatTime(e.expiry)}`;
     case "QualityChecked":
-      return `quality check by org ${a.orgId}: ${a.passed ? "passed (released)" : "FAILED"}`;
+      return `quality check by org ${e.orgId}: ${e.passed ? "passed (released)" : "FAILED"}`;
     case "Shipped":
-      return `shipment #${a.shipmentId}: org ${a.fromOrg} -> org ${a.toOrg}, ${a.quantity} units${a.forDestruction ? " for destruction" : ""}`;
+      return `shipment #${e.shipmentId}: org ${e.fromOrg} -> org ${e.toOrg}, ${e.quantity} units${e.forDestruction ? " for destruction" : ""}`;
     case "ShipmentAccepted":
-      return `shipment #${a.shipmentId} accepted by org ${a.toOrg} (${a.quantity} units)`;
+      return `shipment #${e.shipmentId} accepted by org ${e.toOrg} (${e.quantity} units from org ${e.fromOrg})`;
     case "ShipmentRejected":
-      return `shipment #${a.shipmentId} rejected by org ${a.toOrg}`;
+      return `shipment #${e.shipmentId} rejected by org ${e.toOrg}${e.quantity === undefined ? "" : ` (${e.quantity} units back to org ${e.fromOrg})`}`;
     case "ShipmentCancelled":
-      return `shipment #${a.shipmentId} cancelled by org ${a.fromOrg}`;
+      return `shipment #${e.shipmentId} cancelled by org ${e.fromOrg}${e.quantity === undefined ? "" : ` (${e.quantity} units to org ${e.toOrg})`}`;
     case "UnitDispensed":
-      return `unit #${a.index} dispensed by org ${a.orgId}`;
+      return `unit #${e.index} dispensed by org ${e.orgId}`;
     case "UnitsDestroyed":
-      return `${a.quantity} units destroyed by org ${a.orgId}`;
+      return `${e.quantity} units destroyed by org ${e.orgId}`;
     case "SaleableReturnVerified":
-      return `unit #${a.index} verified as a saleable return by org ${a.orgId}`;
+      return `unit #${e.index} verified as a saleable return by org ${e.orgId}`;
     case "SuspectReported":
-      return `suspect reported by ${a.reporter}${BigInt(a.serialHash) === 0n ? "" : ` (unit ${a.serialHash})`}`;
+      return `suspect reported by ${e.reporter}${e.scope === "lot" ? " (the whole lot)" : ` (unit ${e.serialHash})`}`;
     case "LotStatusChanged":
-      return `status -> ${nameOf(LotStatus, a.status)} by ${a.by}`;
+      return `status -> ${e.status} by ${e.by}`;
     case "LotRecalled":
-      return `recalled (class ${a.recallClass}) by ${a.by}`;
+      return `recalled (class ${e.recallClass}) by ${e.by}`;
     case "StockQuarantineSet":
-      return `org ${a.orgId} ${a.quarantined ? "quarantined" : "released"} its stock`;
-    default:
-      return name;
+      return `org ${e.orgId} ${e.quarantined ? "quarantined" : "released"} its stock`;
   }
 }

@@ -19,17 +19,45 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { getAddress, hexlify, JsonRpcProvider, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import {
+  type ContractTransactionResponse,
+  getAddress,
+  hexlify,
+  type Interface,
+  JsonRpcProvider,
+  keccak256,
+  randomBytes,
+  toUtf8Bytes,
+  ZeroHash,
+} from "ethers";
 import hre from "hardhat";
 
 import { gtinCheckDigit } from "../../src/gs1.ts";
-import { categoryIndex } from "../../src/scopes.ts";
-import { RecordRegistry__factory } from "../../typechain-types/index.ts";
+import { claimId as claimIdOf, procedureCodeHash, randomSalt } from "../../src/ids.ts";
+import { Capabilities, OrgKind } from "../../src/roles.ts";
+import { Action, Category, categoryIndex, Purpose } from "../../src/scopes.ts";
+import {
+  buildDataset,
+  makeRow,
+  outcomesCommitment,
+  participantId as participantIdOf,
+  registryIdHash as registryIdHashOf,
+  trialId as trialIdOf,
+} from "../../src/trials.ts";
+import {
+  ClaimEscrow__factory,
+  ConsentManager__factory,
+  IdentityRegistry__factory,
+  RecordRegistry__factory,
+  TestStablecoin__factory,
+  TrialRegistry__factory,
+} from "../../typechain-types/index.ts";
 
 const ROOT = hre.config.paths.root;
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 const DEPLOYMENTS = path.join(hre.config.paths.ignition, "deployments");
 const DEPLOYMENT_DIR = path.join(DEPLOYMENTS, "chain-31337");
+const DAY = 86_400n;
 
 interface Run {
   code: number | null;
@@ -115,6 +143,77 @@ describe("Command line (npx hardhat medchain …)", function () {
     else expect(lines[0]).to.match(message);
   }
 
+  /** The deployment's addresses, as Ignition saved them. */
+  function deployed(): Record<string, string> {
+    return JSON.parse(readFileSync(path.join(DEPLOYMENT_DIR, "deployed_addresses.json"), "utf8")) as Record<
+      string,
+      string
+    >;
+  }
+
+  /**
+   * The test's own connection to the node, for setting up state no command creates (trials, claims):
+   * the contracts at the deployed addresses, the node's accounts as signers, and helpers that mine a
+   * transaction and read an event of its receipt.
+   */
+  async function direct() {
+    const addresses = deployed();
+    const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+    const signer = (index: number) => provider.getSigner(index);
+    const identity = IdentityRegistry__factory.connect(addresses["Identity#IdentityRegistry"], provider);
+    async function mined(tx: Promise<ContractTransactionResponse>) {
+      const receipt = await (await tx).wait();
+      if (receipt === null) throw new Error("transaction dropped");
+      return receipt;
+    }
+    async function emitted(
+      contract: { interface: Interface },
+      event: string,
+      tx: Promise<ContractTransactionResponse>,
+    ): Promise<Record<string, unknown>> {
+      const receipt = await mined(tx);
+      const parsed = receipt.logs.map((log) => contract.interface.parseLog(log)).find((e) => e?.name === event);
+      if (parsed == null) throw new Error(`no ${event} event`);
+      return parsed.args.toObject();
+    }
+    /** Accredits an organisation (registrar: account 1) operated by account `operator`; returns its id. */
+    async function registerOrg(kind: keyof typeof OrgKind, capabilities: number, operator: number) {
+      const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+      const registered = await emitted(
+        identity,
+        "OrganizationRegistered",
+        identity
+          .connect(await signer(1))
+          .registerOrganization(
+            OrgKind[kind],
+            capabilities,
+            now + 365n * DAY,
+            ZeroHash,
+            (await signer(operator)).address,
+          ),
+      );
+      return registered.orgId as bigint;
+    }
+    async function now() {
+      return BigInt((await provider.getBlock("latest"))!.timestamp);
+    }
+    return {
+      addresses,
+      provider,
+      signer,
+      identity,
+      consent: ConsentManager__factory.connect(addresses["Consent#ConsentManager"], provider),
+      records: RecordRegistry__factory.connect(addresses["Consent#RecordRegistry"], provider),
+      trials: TrialRegistry__factory.connect(addresses["Trials#TrialRegistry"], provider),
+      claims: ClaimEscrow__factory.connect(addresses["MedChain#ClaimEscrow"], provider),
+      token: TestStablecoin__factory.connect(addresses["MedChain#TestStablecoin"], provider),
+      mined,
+      emitted,
+      registerOrg,
+      now,
+    };
+  }
+
   before(async function () {
     if (hre.globalOptions.coverage) {
       // Coverage instruments the artifacts this process built; child processes would deploy those.
@@ -194,15 +293,14 @@ describe("Command line (npx hardhat medchain …)", function () {
 
   it("deploys MedChain and prints the addresses Ignition saved", async function () {
     const out = await ok("deploy", "--no-compile");
-    const saved = JSON.parse(readFileSync(path.join(DEPLOYMENT_DIR, "deployed_addresses.json"), "utf8")) as Record<
-      string,
-      string
-    >;
+    const saved = deployed();
     for (const [name, key] of [
       ["IdentityRegistry", "Identity#IdentityRegistry"],
       ["ConsentManager", "Consent#ConsentManager"],
       ["RecordRegistry", "Consent#RecordRegistry"],
       ["SupplyChain", "Supply#SupplyChain"],
+      ["TrialRegistry", "Trials#TrialRegistry"],
+      ["ClaimEscrow", "MedChain#ClaimEscrow"],
     ]) {
       expect(out).to.match(new RegExp(`${name}\\s+${saved[key]}`));
     }
@@ -341,10 +439,7 @@ describe("Command line (npx hardhat medchain …)", function () {
   });
 
   it("verifies a record's content hash against its anchor (exit 2 on a mismatch)", async function () {
-    const addresses = JSON.parse(readFileSync(path.join(DEPLOYMENT_DIR, "deployed_addresses.json"), "utf8")) as Record<
-      string,
-      string
-    >;
+    const addresses = deployed();
     const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
     const controller = await provider.getSigner(8);
     const records = RecordRegistry__factory.connect(getAddress(addresses["Consent#RecordRegistry"]), controller);
@@ -373,5 +468,231 @@ describe("Command line (npx hardhat medchain …)", function () {
     expect(match.stdout).to.match(/status\s+Live/);
     expect(mismatch.code).to.equal(2);
     expect(mismatch.stdout).to.include("DOES NOT MATCH");
+  });
+  // Shared by the trial step and the bad-input step after it.
+  let trialId = "";
+  let rowFile = "";
+
+  it("verifies a trial data point (Included: exit 0; tampered or not enrolled: exit 2) and shows the trial", async function () {
+    const c = await direct();
+    const [sponsorOp, siteOp, patient] = await Promise.all([c.signer(10), c.signer(11), c.signer(8)]);
+    const sponsorOrg = await c.registerOrg("Sponsor", Capabilities.SPONSOR_TRIALS, 10);
+    const siteOrg = await c.registerOrg("Provider", Capabilities.RESEARCH, 11);
+    const scopes = Category.CONDITIONS | Category.LAB_RESULTS;
+    await c.mined(
+      c.consent
+        .connect(patient)
+        .grant(patientId, sponsorOrg, scopes, Action.READ, Purpose.RESEARCH, 0, (await c.now()) + 90n * DAY),
+    );
+    const registryIdHash = registryIdHashOf(`NCT${Math.floor(Math.random() * 1e8)}`);
+    const outcomesSalt = randomSalt();
+    const outcomesDefinitionHash = keccak256(randomBytes(32));
+    await c.mined(
+      c.trials
+        .connect(sponsorOp)
+        .registerTrial(
+          registryIdHash,
+          keccak256(randomBytes(32)),
+          keccak256(randomBytes(32)),
+          outcomesCommitment(outcomesSalt, outcomesDefinitionHash),
+          scopes,
+          0,
+        ),
+    );
+    trialId = trialIdOf(sponsorOrg, registryIdHash);
+    await c.mined(c.trials.connect(sponsorOp).setSite(trialId, siteOrg, true));
+    const enrolSalt = randomSalt();
+    await c.mined(c.trials.connect(patient).enrol(trialId, patientId, enrolSalt, 1));
+    const participant = participantIdOf(BigInt(patientId), trialId, enrolSalt);
+    const stranger = keccak256(randomBytes(32)); // in the batch, never enrolled
+    const rows = [
+      makeRow(participant, 1n, { visit: 1, sbp: 128, dbp: 82 }),
+      makeRow(participant, 1n, { visit: 2, sbp: 131, dbp: 85 }),
+      makeRow(stranger, 1n, { visit: 1, sbp: 119, dbp: 77 }),
+    ];
+    const dataset = buildDataset(rows);
+    await c.mined(c.trials.connect(siteOp).commitData(trialId, dataset.root, rows.length, keccak256(randomBytes(32))));
+    await c.mined(c.trials.connect(sponsorOp).lockDatabase(trialId));
+    await c.mined(
+      c.trials
+        .connect(sponsorOp)
+        .publishResults(trialId, keccak256(randomBytes(32)), outcomesSalt, outcomesDefinitionHash),
+    );
+    c.provider.destroy();
+
+    // The data-point files, as documented in tasks/trial.ts and the README.
+    const write = (name: string, value: unknown) => {
+      const file = path.join(work, name);
+      writeFileSync(
+        file,
+        JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v), 2),
+      );
+      return file;
+    };
+    rowFile = write("row0.json", { ...rows[0], proof: dataset.proof(0) });
+    const row1 = write("row1.json", rows[1]);
+    const proof1 = write("proof1.json", dataset.proof(1));
+    const tampered = write("tampered.json", {
+      ...rows[0],
+      values: { visit: 1, sbp: 118, dbp: 82 },
+      proof: dataset.proof(0),
+    });
+    const notEnrolled = write("row2.json", { ...rows[2], proof: dataset.proof(2) });
+    const verify = (file: string, ...more: string[]) =>
+      medchain("trial", "verify", "--trial", trialId, "--batch", "0", "--row", file, ...more);
+
+    const [included, separate, changed, unenrolled, shown] = await Promise.all([
+      verify(rowFile),
+      verify(row1, "--proof", proof1),
+      verify(tampered),
+      verify(notEnrolled),
+      ok("trial", "show", "--trial", trialId),
+    ]);
+    expect(included.code, included.stdout + included.stderr).to.equal(0);
+    expect(included.stdout).to.match(/^Data point Included: the row is in the batch/);
+    expect(included.stdout).to.match(new RegExp(`participant\\s+${participant}`));
+    expect(included.stdout).to.match(new RegExp(`batch\\s+0 \\(root ${dataset.root}\\)`));
+    expect(separate.code, separate.stdout + separate.stderr).to.equal(0);
+    expect(separate.stdout).to.include("Data point Included");
+    expect(changed.code).to.equal(2);
+    expect(changed.stdout).to.match(/^Data point NotIncluded: the proof does not lead to the batch's root/);
+    expect(unenrolled.code).to.equal(2);
+    expect(unenrolled.stdout).to.match(/^Data point NotEnrolled/);
+
+    expect(shown).to.match(/status\s+Reported/);
+    expect(shown).to.match(new RegExp(`sponsor\\s+org ${sponsorOrg}`));
+    expect(shown).to.match(/data scopes\s+CONDITIONS,LAB_RESULTS/);
+    expect(shown).to.match(/participants\s+1 enrolled, 0 withdrawn/);
+    const timeline = shown.slice(shown.indexOf("Timeline"));
+    const order = [
+      `TrialRegistered\\s+registered by sponsor org ${sponsorOrg}`,
+      `SiteSet\\s+site org ${siteOrg} authorised`,
+      `ParticipantEnrolled\\s+participant ${participant.slice(0, 10)}… enrolled, consenting to protocol v1`,
+      `DataCommitted\\s+batch #0 committed by site org ${siteOrg}: 3 rows, root ${dataset.root.slice(0, 10)}…`,
+      "DatabaseLocked\\s+database locked after 1 batch",
+      "ResultsPublished\\s+results published",
+    ];
+    let at = 0;
+    for (const line of order) {
+      const match = new RegExp(`\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC  block \\d+  ${line}`).exec(
+        timeline.slice(at),
+      );
+      expect(match, `${line} after position ${at} in\n${timeline}`).to.not.equal(null);
+      at += match!.index + match![0].length;
+    }
+  });
+
+  it("shows a claim paid at once and a claim under review: state, explanation of benefits, history", async function () {
+    const USD = 1_000_000n; // the test stablecoin has 6 decimals
+    const c = await direct();
+    const [insurerOp, providerOp, patient, payout] = await Promise.all([12, 13, 8, 14].map((i) => c.signer(i)));
+    const insurerOrg = await c.registerOrg("Insurer", Capabilities.INSURE, 12);
+    const providerOrg = await c.registerOrg("Provider", Capabilities.BILL | Capabilities.WRITE_RECORDS, 13);
+    const now = await c.now();
+    await c.mined(
+      c.consent
+        .connect(patient)
+        .grant(patientId, insurerOrg, Category.BILLING, Action.READ, Purpose.PAYMENT, 0, now + 90n * DAY),
+    );
+    const recordId = hexlify(randomBytes(32));
+    await c.mined(
+      c.records
+        .connect(patient)
+        .anchor(recordId, patientId, categoryIndex("BILLING"), keccak256(randomBytes(32)), hexlify(randomBytes(32))),
+    );
+    const codeHash = procedureCodeHash(randomSalt(), "99213");
+    const terms = {
+      deductible: 100n * USD,
+      outOfPocketMax: 3_000n * USD,
+      annualLimit: 100_000n * USD,
+      autoApproveThreshold: 1_000n * USD,
+      reviewWindow: 14n * DAY,
+      timelyFilingWindow: 90n * DAY,
+    };
+    const rule = { rateBps: 8_000n, cap: 5_000n * USD, copay: 20n * USD, preauthRequired: false, covered: true };
+    const plan = await c.emitted(
+      c.claims,
+      "PlanCreated",
+      c.claims.connect(insurerOp).createPlan(terms, [codeHash], [rule]),
+    );
+    const policy = await c.emitted(
+      c.claims,
+      "PolicyBound",
+      c.claims.connect(insurerOp).bindPolicy(plan.planId as bigint, patientId, now - 30n * DAY, now + 335n * DAY),
+    );
+    const policyId = policy.policyId as bigint;
+    await c.mined(c.token.connect(insurerOp).mint(insurerOp.address, 10_000n * USD));
+    await c.mined(c.token.connect(insurerOp).approve(c.addresses["MedChain#ClaimEscrow"], 10_000n * USD));
+    await c.mined(c.claims.connect(insurerOp).deposit(10_000n * USD));
+    await c.mined(c.claims.connect(providerOp).setPayoutAddress(payout.address));
+    const serviceDate = now - DAY;
+    const submit = async (amount: bigint) => {
+      const lineRef = hexlify(randomBytes(32));
+      await c.mined(
+        c.claims.connect(providerOp).submitClaim(policyId, codeHash, lineRef, amount, serviceDate, recordId),
+      );
+      return claimIdOf(providerOrg, policyId, codeHash, serviceDate, lineRef);
+    };
+    const claimPaid = await submit(250n * USD); // below the auto-approve threshold: paid at once
+    const claimReviewed = await submit(2_000n * USD); // above it: the insurer reviews it
+    c.provider.destroy();
+
+    const [paid, reviewed] = await Promise.all([
+      ok("claim", "show", "--claim", claimPaid),
+      ok("claim", "show", "--claim", claimReviewed),
+    ]);
+    // 250 billed: co-pay 20, the whole deductible 100, 80% of the remaining 130 = 104 paid, patient 20 + 100 + 26.
+    expect(paid).to.match(new RegExp(`^Claim ${claimPaid}: Paid`));
+    expect(paid).to.match(/status\s+Paid \(patient share owed\)/); // the patient has no deposit to pay it from
+    expect(paid).to.match(new RegExp(`policy\\s+${policyId} \\(plan ${plan.planId}, insurer org ${insurerOrg}\\)`));
+    expect(paid).to.match(new RegExp(`provider\\s+org ${providerOrg}`));
+    expect(paid).to.include("Explanation of benefits, as submitted (FHIR ClaimResponse adjudication)");
+    expect(paid).to.match(/submitted \(billed\)\s+250\.00 mUSD/);
+    expect(paid).to.match(/eligible\s+250\.00 mUSD/);
+    expect(paid).to.match(/copay\s+20\.00 mUSD/);
+    expect(paid).to.match(/deductible\s+100\.00 mUSD/);
+    expect(paid).to.match(/benefit \(insurer pays\)\s+104\.00 mUSD/);
+    expect(paid).to.match(/patient responsibility\s+146\.00 mUSD/);
+    expect(paid).to.match(/not covered\s+0\.00 mUSD/);
+    expect(paid).to.match(
+      new RegExp(
+        `ClaimSubmitted\\s+submitted by provider org ${providerOrg} under policy ${policyId}: billed 250\\.00 mUSD`,
+      ),
+    );
+    expect(paid).to.match(/ClaimSettled\s+settled: benefit 104\.00 mUSD, 104\.00 mUSD paid to the provider now/);
+
+    expect(reviewed).to.match(new RegExp(`^Claim ${claimReviewed}: Pending`));
+    expect(reviewed).to.match(/review until\s+\d{4}-\d{2}-\d{2} /);
+    expect(reviewed).to.include("Explanation of benefits, as submitted, pending the insurer's review");
+    expect(reviewed).to.match(/submitted \(billed\)\s+2,000\.00 mUSD/);
+    expect(reviewed).to.match(/ClaimReviewOpened\s+sent to the insurer's review until/);
+    expect(reviewed).to.not.include("ClaimSettled");
+  });
+
+  it("refuses an unknown claim or trial, a malformed data-point file and a batch that does not exist (exit 1)", async function () {
+    const malformed = path.join(work, "malformed.json");
+    writeFileSync(malformed, '{ "participantId": "0x12", ');
+    const noProof = path.join(work, "no-proof.json");
+    const row = JSON.parse(readFileSync(rowFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(noProof, JSON.stringify({ ...row, proof: undefined }));
+    const unknown = `0x${"cd".repeat(32)}`;
+    const verify = (...more: string[]) => ["trial", "verify", "--trial", trialId, "--batch", "0", ...more];
+    await Promise.all([
+      refused(`unknown claim ${unknown}: no such claim on chain 31337`, "claim", "show", "--claim", unknown),
+      refused(`unknown trial ${unknown}: never registered on chain 31337`, "trial", "show", "--trial", unknown),
+      refused(new RegExp(`^error: --row: ${malformed} is not valid JSON: `), ...verify("--row", malformed)),
+      refused(`--row: ${noProof} has no "proof" array, and no --proof was given`, ...verify("--row", noProof)),
+      refused(
+        `trial ${trialId} has no batch 7 (it has 1: batch 0)`,
+        "trial",
+        "verify",
+        "--trial",
+        trialId,
+        "--batch",
+        "7",
+        "--row",
+        rowFile,
+      ),
+    ]);
   });
 });
