@@ -14,9 +14,14 @@ import { act, chapter, note, refused } from "./story.ts";
 const YEAR = 365n * 24n * 3600n;
 
 export interface IdentityCast {
-  orgs: Record<OrgKindName, { id: bigint; operator: HardhatEthersSigner }>;
+  orgs: Record<OrgKindName, { id: bigint; operator: HardhatEthersSigner; name: string }>;
   patient: { id: bigint; wallet: Wallet };
   guardian: Wallet;
+}
+
+/** The name of the cast's organisation `id` (off chain: the chain knows organisations by id). */
+export function orgName(cast: IdentityCast, id: bigint): string {
+  return Object.values(cast.orgs).find((o) => o.id === id)?.name ?? `organisation ${id}`;
 }
 
 const ORGS: [OrgKindName, string, number][] = [
@@ -53,7 +58,7 @@ export async function identityChapter(
       `accredits ${name} (${kind}), operator ${operator.address.slice(0, 10)}…`,
       identity.connect(registrar).registerOrganization(OrgKind[kind], caps, now + YEAR, profileHash, operator),
     );
-    orgs[kind] = { id: await identity.organizationCount(), operator };
+    orgs[kind] = { id: await identity.organizationCount(), operator, name };
   }
 
   const wallet = new Wallet(hexlify(randomBytes(32)), provider);

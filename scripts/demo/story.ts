@@ -37,7 +37,8 @@ export async function refused(who: string, what: string, tx: Promise<unknown>): 
     const reason = err.revert
       ? `${err.revert.name}(${err.revert.args.map(short).join(", ")})`
       : (hardhatReason ?? err.shortMessage ?? err.message);
-    console.log(`${String(++stepNo).padStart(3)}. ${who.padEnd(16)} ${what}  → refused: ${reason}`);
+    const shown = reason.replace(/"?(0x[0-9a-fA-F]{16,}|\d{16,})"?/g, (_, v: string) => short(v));
+    console.log(`${String(++stepNo).padStart(3)}. ${who.padEnd(16)} ${what}  → refused: ${shown}`);
     return reason.replace(/\(.*$/s, "");
   }
   throw new Error(`demo: expected the chain to refuse "${what}", but it accepted it`);
@@ -47,8 +48,8 @@ export function note(text: string): void {
   console.log(`     ${text}`);
 }
 
-/** A value as the story prints it: long hex abbreviated (`0xb2d5…a8ae`). */
+/** A value as the story prints it: long hex and long numbers abbreviated (`0xb2d5…a8ae`, `804266…8773`). */
 function short(value: unknown): string {
   const text = String(value);
-  return /^0x[0-9a-fA-F]{16,}$/.test(text) ? `${text.slice(0, 6)}…${text.slice(-4)}` : text;
+  return /^(0x[0-9a-fA-F]{16,}|\d{16,})$/.test(text) ? `${text.slice(0, 6)}…${text.slice(-4)}` : text;
 }
