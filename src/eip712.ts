@@ -4,6 +4,7 @@
  */
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
+/** EIP-712 type definitions, as ethers' `signTypedData` takes them. */
 export type TypedDataTypes = Record<string, TypedDataField[]>;
 
 /** The EIP-712 domain of a MedChain contract. */
@@ -21,6 +22,7 @@ export const PatientAttestationTypes: TypedDataTypes = {
   ],
 };
 
+/** IdentityRegistry `setControllerWithSig`: add or remove an account acting for a patient. */
 export const SetControllerTypes: TypedDataTypes = {
   SetController: [
     { name: "patientId", type: "uint256" },
@@ -31,6 +33,7 @@ export const SetControllerTypes: TypedDataTypes = {
   ],
 };
 
+/** IdentityRegistry `rotateKeyWithSig`: the signing controller key is replaced by `newController`. */
 export const RotateKeyTypes: TypedDataTypes = {
   RotateKey: [
     { name: "patientId", type: "uint256" },
@@ -40,6 +43,7 @@ export const RotateKeyTypes: TypedDataTypes = {
   ],
 };
 
+/** IdentityRegistry `setGuardianWithSig`: set a guardian until `validUntil` (0 removes it). */
 export const SetGuardianTypes: TypedDataTypes = {
   SetGuardian: [
     { name: "patientId", type: "uint256" },
@@ -50,6 +54,7 @@ export const SetGuardianTypes: TypedDataTypes = {
   ],
 };
 
+/** IdentityRegistry `cancelRecoveryWithSig`: a controller or guardian cancels a pending recovery. */
 export const CancelRecoveryTypes: TypedDataTypes = {
   CancelRecovery: [
     { name: "patientId", type: "uint256" },

@@ -43,11 +43,13 @@ import type { CorrectionEntry, CustodyEntry, CustodyTimeline } from "./views/sup
 /** Extension fields, namespaced with the `medchain:` prefix the document's `@context` declares. */
 export type MedchainExtensions = { [key: `medchain:${string}`]: string | number | boolean };
 
+/** An EPCIS quantity element: a class of objects (an lgtin) and a count. */
 export interface EpcisQuantityElement {
   epcClass: string;
   quantity: number;
 }
 
+/** An EPCIS error declaration: the event it is attached to is corrected or did not occur. */
 export interface EpcisErrorDeclaration {
   declarationTime: string;
   reason?: "did_not_occur" | "incorrect_data";
@@ -73,6 +75,7 @@ export type EpcisObjectEvent = {
   ilmd?: Record<string, string>;
 } & MedchainExtensions;
 
+/** An EPCIS 2.0 JSON-LD document holding object events. */
 export interface EpcisDocument {
   "@context": [typeof EPCIS_CONTEXT, { medchain: string }];
   type: "EPCISDocument";
@@ -91,6 +94,7 @@ export interface EpcisLotInfo {
   gtin?: string;
 }
 
+/** What the EPCIS exporter needs besides the chain's custody entries. */
 export interface EpcisExportOptions {
   /** Lot information by lot id. */
   lots: Record<string, EpcisLotInfo> | Map<string, EpcisLotInfo>;
@@ -108,8 +112,10 @@ export interface EpcisExportOptions {
   correctionReason?: EpcisErrorDeclaration["reason"];
 }
 
+/** Why an EPCIS export failed. */
 export type EpcisErrorCode = "BAD_PREFIX_LENGTH" | "UNKNOWN_LOT";
 
+/** Thrown by the EPCIS exporter; `code` says why. */
 export class EpcisError extends Error {
   readonly code: EpcisErrorCode;
 

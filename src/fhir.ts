@@ -22,26 +22,32 @@ import { grantState } from "./views/consent.ts";
 
 // ─── FHIR R4 shapes (the subset emitted) ────────────────────────────────────────────────────────
 
+/** FHIR R4 `Coding`. */
 export interface FhirCoding {
   system: string;
   code: string;
 }
+/** FHIR R4 `CodeableConcept`. */
 export interface FhirCodeableConcept {
   coding: FhirCoding[];
 }
+/** FHIR R4 `Identifier`. */
 export interface FhirIdentifier {
   system: string;
   value: string;
 }
+/** FHIR R4 `Reference` (by identifier). */
 export interface FhirReference {
   type?: string;
   identifier: FhirIdentifier;
 }
+/** FHIR R4 `Period`. */
 export interface FhirPeriod {
   start?: string;
   end?: string;
 }
 
+/** FHIR R4 `Consent.provision`: a permit or deny rule. */
 export interface FhirConsentProvision {
   type: "permit" | "deny";
   period?: FhirPeriod;
@@ -53,6 +59,7 @@ export interface FhirConsentProvision {
   provision?: FhirConsentProvision[];
 }
 
+/** FHIR R4 `Consent` resource, as the exporter emits it. */
 export interface FhirConsent {
   resourceType: "Consent";
   id: string;
@@ -66,6 +73,7 @@ export interface FhirConsent {
   provision: FhirConsentProvision;
 }
 
+/** FHIR R4 `AuditEvent` resource, as the exporter emits it. */
 export interface FhirAuditEvent {
   resourceType: "AuditEvent";
   id: string;
@@ -93,6 +101,7 @@ export interface FhirAuditEvent {
 
 // ─── code systems ────────────────────────────────────────────────────────────────────────────────
 
+/** The code systems and identifier systems the FHIR exports use. */
 export const FhirSystems = {
   uri: "urn:ietf:rfc:3986",
   loinc: "http://loinc.org",

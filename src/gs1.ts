@@ -43,6 +43,7 @@ export interface Gs1Pack {
 /** `hri`: `(01)…(17)…(10)…(21)…`; `raw`: `01…17…10…<GS>21…` as a scanner transmits it. */
 export type Gs1Mode = "hri" | "raw";
 
+/** Options of {@link parseGs1}. */
 export interface Gs1ParseOptions {
   /**
    * The year against which a two-digit `YY` is placed in a century (GS1 General Specifications §7.12).
@@ -51,10 +52,12 @@ export interface Gs1ParseOptions {
   referenceYear?: number;
 }
 
+/** Options of {@link formatGs1}: the spelling to write. */
 export interface Gs1FormatOptions extends Gs1ParseOptions {
   mode: Gs1Mode;
 }
 
+/** Why a GS1 string or value was refused. */
 export type Gs1ErrorCode =
   | "MALFORMED"
   | "BAD_CHECK_DIGIT"
@@ -90,6 +93,7 @@ export const GS = "\x1d";
 
 /** Maximum length of a serial number under DSCSA (and of a lot, AI 10, under GS1). */
 export const MAX_SERIAL_LENGTH = 20;
+/** Maximum length of a lot number (AI 10). */
 export const MAX_LOT_LENGTH = 20;
 
 interface AiSpec {

@@ -22,3 +22,4 @@ export * from "./clients/consent.ts";
 export * from "./clients/records.ts";
 export * from "./views/consent.ts";
 export * from "./fhir.ts";
+export * from "./deployments.ts";

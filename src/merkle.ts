@@ -37,6 +37,7 @@ export interface SerialTree extends SerialProofs {
   tree: StandardMerkleTree<SerialLeafValue>;
 }
 
+/** Why a serial tree or proof operation was refused. */
 export type MerkleErrorCode = "EMPTY_LOT" | "DUPLICATE_SERIAL" | "INDEX_OUT_OF_RANGE" | "BAD_INPUT";
 
 /** Thrown for an invalid serial list, index or hash input. The message names the bad value. */

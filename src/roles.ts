@@ -9,6 +9,7 @@ export const Roles = {
   REGULATOR: 2n,
   PAUSER: 3n,
 } as const;
+/** The name of an AccessManager role (`ADMIN`, `REGISTRAR`, …). */
 export type RoleName = keyof typeof Roles;
 
 /** `IIdentityRegistry.OrgKind`. */
@@ -23,6 +24,7 @@ export const OrgKind = {
   Sponsor: 7,
   Regulator: 8,
 } as const;
+/** The name of an organisation kind (`Provider`, `Pharmacy`, …). */
 export type OrgKindName = keyof typeof OrgKind;
 
 /** `IIdentityRegistry.OrgStatus`. */

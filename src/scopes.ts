@@ -23,16 +23,22 @@ export const Category = {
   SEXUAL_HEALTH: 1 << 14,
   GENETIC: 1 << 15,
 } as const;
+/** The name of a data category (`CONDITIONS`, `GENETIC`, …). */
 export type CategoryName = keyof typeof Category;
 
 /** The sensitive group: events show it whole when any member is involved. */
 export const RESTRICTED = Category.MENTAL_HEALTH | Category.SUBSTANCE_USE | Category.SEXUAL_HEALTH | Category.GENETIC;
+/** Every data category. */
 export const ALL_CATEGORIES = (1 << 16) - 1;
+/** The number of data categories (bits 0–15). */
 export const CATEGORY_COUNT = 16;
 
+/** Actions a grant allows (bits). */
 export const Action = { READ: 1, WRITE: 2 } as const;
+/** Every action. */
 export const ALL_ACTIONS = 3;
 
+/** Purposes of use a grant allows (bits). */
 export const Purpose = {
   TREATMENT: 1 << 0,
   PAYMENT: 1 << 1,
@@ -41,7 +47,9 @@ export const Purpose = {
   PUBLIC_HEALTH: 1 << 4,
   EMERGENCY: 1 << 5,
 } as const;
+/** The name of a purpose of use (`TREATMENT`, `RESEARCH`, …). */
 export type PurposeName = keyof typeof Purpose;
+/** Every purpose of use. */
 export const ALL_PURPOSES = (1 << 6) - 1;
 
 /** ConsentManager emergency policy flags (`setDenyMask`). */

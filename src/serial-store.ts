@@ -33,6 +33,7 @@ export interface UnknownSerial {
   status: "unknown";
 }
 
+/** What a {@link ProofSource} answers for a scanned serial. */
 export type SerialLookup = KnownSerial | UnknownSerial;
 
 /** Anything that maps a scanned (GTIN, lot, serial) to its index and proof: this store, a database, a web service. */
@@ -55,11 +56,13 @@ export interface SerialProofStoreJSON {
   lots: { gtin: string; lot: string; root: string; serials: string[] }[];
 }
 
+/** Options of {@link SerialProofStore.fromJSON}. */
 export interface FromJSONOptions {
   /** Rebuild and check every lot's tree now instead of on its first lookup. Default `false`. */
   eager?: boolean;
 }
 
+/** Why the serial-proof store refused. */
 export type SerialStoreErrorCode = "BAD_DUMP" | "ROOT_MISMATCH" | "LOT_CONFLICT";
 
 /** Thrown when a dump is invalid, a rebuilt tree does not match its root, or a lot is added twice with other serials. */

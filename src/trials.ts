@@ -38,6 +38,7 @@ import { canonicalJson, type JsonObject } from "./records.ts";
 
 /** `ITrialRegistry.TrialStatus`. */
 export const TrialStatus = { None: 0, Open: 1, Locked: 2, Reported: 3 } as const;
+/** The name of a trial status (`Open`, `Locked`, …). */
 export type TrialStatusName = keyof typeof TrialStatus;
 
 /** `ITrialRegistry.DataPointStatus`: what `verifyDataPoint` answers. */
@@ -48,6 +49,7 @@ export const DataPointStatus = {
   WithdrawnBeforeCommit: 3,
   VersionMismatch: 4,
 } as const;
+/** The name of a data point verdict (`Included`, `VersionMismatch`, …). */
 export type DataPointStatusName = keyof typeof DataPointStatus;
 
 /** A data row as a site holds it: whose it is, under which protocol version, its values, its salt. */
@@ -79,6 +81,7 @@ export interface Dataset {
   tree: StandardMerkleTree<DataLeafValue>;
 }
 
+/** Why a trial dataset operation was refused. */
 export type TrialDataErrorCode = "EMPTY_DATASET" | "BAD_INPUT" | "INDEX_OUT_OF_RANGE";
 
 /** Thrown for an invalid row, dataset or index. The message names the bad value. */
@@ -135,6 +138,7 @@ export const TRIAL_EVENTS = [
   "DataAccessGranted",
   "DataAccessRevoked",
 ] as const;
+/** The name of a TrialRegistry event that makes up a trial's timeline. */
 export type TrialEventName = (typeof TRIAL_EVENTS)[number];
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -298,6 +302,7 @@ export interface TimelineEntry {
   args: Record<string, string | bigint | boolean>;
 }
 
+/** The block range and page size of {@link trialTimeline}. */
 export interface TimelineOptions {
   /** First block to read (the registry's deployment block); default 0. */
   fromBlock?: number;

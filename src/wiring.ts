@@ -5,6 +5,7 @@
  */
 import type { RoleName } from "./roles.ts";
 
+/** Contract → restricted function → the role allowed to call it. */
 export const RESTRICTED_FUNCTIONS = {
   IdentityRegistry: {
     registerOrganization: "REGISTRAR",
@@ -35,4 +36,5 @@ export const RESTRICTED_FUNCTIONS = {
   },
 } as const satisfies Record<string, Record<string, RoleName>>;
 
+/** A contract with restricted functions listed in {@link RESTRICTED_FUNCTIONS}. */
 export type WiredContract = keyof typeof RESTRICTED_FUNCTIONS;

@@ -19,13 +19,18 @@ import type { ConsentManager } from "../../typechain-types/index.ts";
 
 // ─── names ↔ bits ────────────────────────────────────────────────────────────────────────────────
 
+/** The name of an action bit (`READ`, `WRITE`). */
 export type ActionName = keyof typeof Action;
+/** The name of an emergency policy flag (`OPT_OUT`, `OVERRIDES_DENY`). */
 export type EmergencyPolicyName = keyof typeof EmergencyPolicy;
 
 /** A mask given as a number, or as the names of its bits. */
 export type CategoryInput = number | readonly CategoryName[];
+/** An action mask given as a number, or as the names of its bits. */
 export type ActionInput = number | readonly ActionName[];
+/** A purpose mask given as a number, or as the names of its bits. */
 export type PurposeInput = number | readonly PurposeName[];
+/** Emergency policy flags given as a number, or as their names. */
 export type EmergencyPolicyInput = number | readonly EmergencyPolicyName[];
 
 function maskOf<K extends string>(table: Readonly<Record<K, number>>, kind: string, input: number | readonly K[]) {
@@ -109,6 +114,7 @@ export interface AccessRequest {
   purpose: PurposeInput;
 }
 
+/** The EIP-712 `Grant` message a patient signs (nonce and deadline are added by the signing helper). */
 export type GrantMessage = {
   patientId: bigint;
   granteeOrg: bigint;
@@ -118,7 +124,9 @@ export type GrantMessage = {
   notBefore: bigint;
   expiresAt: bigint;
 };
+/** The EIP-712 `Revoke` message a patient signs. */
 export type RevokeMessage = { patientId: bigint; granteeOrg: bigint };
+/** The EIP-712 `SetDenyMask` message a patient signs. */
 export type SetDenyMaskMessage = { patientId: bigint; denyMask: number; emergencyPolicy: number };
 
 /** Options of the `sign…` helpers. */

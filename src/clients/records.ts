@@ -47,6 +47,7 @@ import { type PurposeInput, purposeMask } from "./consent.ts";
 
 /** `IRecordRegistry.RecordStatus`. */
 export const RecordStatus = { None: 0, Live: 1, Superseded: 2, Retracted: 3 } as const;
+/** The name of a record status (`Live`, `Superseded`, …). */
 export type RecordStatusName = keyof typeof RecordStatus;
 
 /** Why the records client refused (lower layers keep their own errors and codes, see `fetch`). */

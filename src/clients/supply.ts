@@ -42,6 +42,7 @@ export const UNIT_STATUS_NAMES = [
   "recalled",
   "illegitimate",
 ] as const;
+/** The name of a unit status, as `verifyPack` reports it. */
 export type UnitStatusName = (typeof UNIT_STATUS_NAMES)[number];
 
 /** Why a pack is not `authentic`. */
@@ -99,6 +100,7 @@ export interface CommissionLotParams {
   epcisEventHash: string;
 }
 
+/** A commissioned lot: its id, serial-tree root and quantity, the values sent on chain, and the receipt. */
 export interface CommissionedLot {
   lotId: string;
   root: string;
@@ -109,6 +111,7 @@ export interface CommissionedLot {
   receipt: ContractTransactionReceipt;
 }
 
+/** A shipment of `quantity` units of a lot to a trading partner. */
 export interface ShipParams {
   lotId: string;
   toOrg: bigint;
@@ -117,28 +120,33 @@ export interface ShipParams {
   /** Hash of the DSCSA transaction information / statement. */
   tiTsHash: string;
 }
+/** Units returned to the lot's manufacturer for destruction. */
 export interface ReturnForDestructionParams {
   lotId: string;
   quantity: bigint;
   epcisEventHash: string;
   tiTsHash: string;
 }
+/** The shipment id the chain assigned (from the `Shipped` event) and the receipt. */
 export interface ShipmentResult {
   shipmentId: bigint;
   receipt: ContractTransactionReceipt;
 }
+/** The receiver accepts a pending shipment. */
 export interface AcceptShipmentParams {
   lotId: string;
   shipmentId: bigint;
   epcisEventHash: string;
   tiTsHash: string;
 }
+/** The receiver rejects a pending shipment (the reason's hash goes on chain). */
 export interface RejectShipmentParams {
   lotId: string;
   shipmentId: bigint;
   epcisEventHash: string;
   reasonHash: string;
 }
+/** The sender cancels a pending shipment. */
 export interface CancelShipmentParams {
   lotId: string;
   shipmentId: bigint;
@@ -153,16 +161,19 @@ export interface SupplyUnitParams {
   proof: string[];
   epcisEventHash: string;
 }
+/** A holder destroys `quantity` units of a lot it holds. */
 export interface DestroyUnitsParams {
   lotId: string;
   quantity: bigint;
   epcisEventHash: string;
 }
+/** A quality check of a lot, with the hash of its certificate. */
 export interface QualityCheckParams {
   lotId: string;
   passed: boolean;
   certificateHash: string;
 }
+/** A recall of a lot, with its class and the hash of its reason. */
 export interface RecallLotParams {
   lotId: string;
   /** 1 (most serious), 2 or 3. */
@@ -190,6 +201,7 @@ export type ExportEpcisOptions = Omit<EpcisExportOptions, "lots"> &
     lot?: string;
   };
 
+/** Where a {@link SupplyClient} finds serial proofs, and how it parses GS1 strings and reads logs. */
 export interface SupplyClientOptions {
   /** Where `commissionLot` adds lots, and (unless `proofs` is given) where `verifyPack` looks serials up. */
   store?: SerialProofStore;
@@ -208,6 +220,11 @@ const IDENTITY_ABI = [
 
 // ─── Client ──────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The SupplyChain client: commission, release, ship, receive, verify and dispense packs, with GS1 parsing
+ * and serial proofs from a {@link SerialProofStore} (or any {@link ProofSource}). Writes throw
+ * {@link MedChainContractError} with the decoded custom error.
+ */
 export class SupplyClient {
   constructor(
     /** The SupplyChain binding; writes are sent by its runner. */
@@ -263,14 +280,17 @@ export class SupplyClient {
     return this.#send((c) => c.recallLot(p.lotId, p.recallClass, p.reasonHash));
   }
 
+  /** Quarantines a whole lot (its manufacturer or a REGULATOR). */
   async quarantineLot(lotId: string, reasonHash: string): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.quarantineLot(lotId, reasonHash));
   }
 
+  /** Clears a lot's quarantine (its manufacturer or a REGULATOR). */
   async clearQuarantine(lotId: string, reasonHash: string): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.clearQuarantine(lotId, reasonHash));
   }
 
+  /** Declares a lot illegitimate, for good (its manufacturer or a REGULATOR). */
   async declareIllegitimate(lotId: string, reasonHash: string): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.declareIllegitimate(lotId, reasonHash));
   }
@@ -299,14 +319,17 @@ export class SupplyClient {
     return { shipmentId: this.#event(receipt, "Shipped").args.shipmentId as bigint, receipt };
   }
 
+  /** The receiver accepts a pending shipment and holds its units. */
   async accept(p: AcceptShipmentParams): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.acceptShipment(p.lotId, p.shipmentId, p.epcisEventHash, p.tiTsHash));
   }
 
+  /** The receiver rejects a pending shipment: the units go back to the sender. */
   async reject(p: RejectShipmentParams): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.rejectShipment(p.lotId, p.shipmentId, p.epcisEventHash, p.reasonHash));
   }
 
+  /** The sender cancels a pending shipment: the units come back. */
   async cancel(p: CancelShipmentParams): Promise<ContractTransactionReceipt> {
     return this.#send((c) => c.cancelShipment(p.lotId, p.shipmentId, p.epcisEventHash));
   }

@@ -26,6 +26,7 @@ import {
 
 /** `ISupplyChain.LotStatus`, by name. */
 export const LOT_STATUS_NAMES = ["none", "active", "quarantined", "recalled", "illegitimate"] as const;
+/** The name of a lot status. */
 export type LotStatusName = (typeof LOT_STATUS_NAMES)[number];
 
 /** The SupplyChain events that make up a lot's timeline (every one has the lot id as first indexed topic). */
@@ -44,6 +45,7 @@ export const LOT_EVENT_NAMES = [
   "LotRecalled",
   "StockQuarantineSet",
 ] as const;
+/** The name of a SupplyChain event in a lot's timeline. */
 export type LotEventName = (typeof LOT_EVENT_NAMES)[number];
 
 /** Where an entry sits in the chain, and when. */
@@ -82,6 +84,7 @@ interface EntryBase extends CustodyLogPosition {
   correctedBy: CorrectionEntry[];
 }
 
+/** Timeline entry: the manufacturer commissioned the lot. */
 export interface LotCommissionedEntry extends EntryBase {
   event: "LotCommissioned";
   manufacturerId: bigint;
@@ -92,6 +95,7 @@ export interface LotCommissionedEntry extends EntryBase {
   serialsRoot: string;
   epcisEventHash: string;
 }
+/** Timeline entry: units were shipped (or returned for destruction). */
 export interface ShippedEntry extends EntryBase {
   event: "Shipped";
   shipmentId: bigint;
@@ -102,6 +106,7 @@ export interface ShippedEntry extends EntryBase {
   epcisEventHash: string;
   tiTsHash: string;
 }
+/** Timeline entry: the receiver accepted a shipment. */
 export interface ShipmentAcceptedEntry extends EntryBase {
   event: "ShipmentAccepted";
   shipmentId: bigint;
@@ -132,6 +137,7 @@ export interface ShipmentCancelledEntry extends EntryBase {
   forDestruction?: boolean;
   epcisEventHash: string;
 }
+/** Timeline entry: a unit was dispensed to a patient. */
 export interface UnitDispensedEntry extends EntryBase {
   event: "UnitDispensed";
   orgId: bigint;
@@ -141,12 +147,14 @@ export interface UnitDispensedEntry extends EntryBase {
   quantity: bigint;
   epcisEventHash: string;
 }
+/** Timeline entry: a holder destroyed units. */
 export interface UnitsDestroyedEntry extends EntryBase {
   event: "UnitsDestroyed";
   orgId: bigint;
   quantity: bigint;
   epcisEventHash: string;
 }
+/** Timeline entry: a returned unit was verified saleable. */
 export interface SaleableReturnVerifiedEntry extends EntryBase {
   event: "SaleableReturnVerified";
   orgId: bigint;
@@ -161,24 +169,28 @@ export interface SuspectReportedEntry extends EntryBase {
   serialHash: string;
   reasonHash: string;
 }
+/** Timeline entry: a quality check passed or failed. */
 export interface QualityCheckedEntry extends EntryBase {
   event: "QualityChecked";
   orgId: bigint;
   passed: boolean;
   certificateHash: string;
 }
+/** Timeline entry: the lot's status changed (quarantined, cleared, recalled, declared illegitimate). */
 export interface LotStatusChangedEntry extends EntryBase {
   event: "LotStatusChanged";
   status: LotStatusName;
   by: string;
   reasonHash: string;
 }
+/** Timeline entry: the lot was recalled. */
 export interface LotRecalledEntry extends EntryBase {
   event: "LotRecalled";
   recallClass: number;
   by: string;
   reasonHash: string;
 }
+/** Timeline entry: a holder quarantined or released its own stock. */
 export interface StockQuarantineSetEntry extends EntryBase {
   event: "StockQuarantineSet";
   orgId: bigint;
@@ -219,6 +231,7 @@ export interface CustodyUnitRef {
   index?: bigint;
 }
 
+/** Options of a unit's timeline. */
 export interface UnitTimelineOptions extends LogRangeOptions {
   /** Keep the lot-wide entries (shipments, quality, status, recall). Default `true`. */
   includeLotEntries?: boolean;
