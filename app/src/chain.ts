@@ -65,9 +65,12 @@ function injected(): Eip1193Provider | undefined {
 }
 
 export async function connect(demo: DemoData): Promise<Chain> {
+  // No response cache: ethers shares identical requests made within 250 ms, so a view read right after a
+  // transaction could take the block number from before it and miss the transaction's own events.
   const provider = new JsonRpcProvider(demo.rpcUrl, Number(demo.chainId), {
     staticNetwork: true,
     pollingInterval: 250,
+    cacheTimeout: -1,
   });
   const { addresses } = demo;
   const wallet = new Wallet(browserKey(demo), provider);

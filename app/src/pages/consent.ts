@@ -45,12 +45,22 @@ export function consentPage(chain: Chain): HTMLElement {
   const emergencyBox = h("div", { id: "break-glass" });
   const denyBox = h("div", { id: "deny-mask" });
   let source: SignerSource = "browser-key";
+  /** A patient action is being signed or relayed (the next one would reuse its nonce). */
+  let busy = false;
 
   /** Signs with the patient's signer, relays with the relayer account, reports and refreshes. */
   async function act(
     what: string,
     run: (signer: Awaited<ReturnType<Chain["patientSigner"]>>) => Promise<{ hash: string; blockNumber: number }>,
   ) {
+    if (busy) {
+      show(
+        log,
+        status("error", `${what}: wait until the previous action is done (each signature takes the next nonce).`),
+      );
+      return;
+    }
+    busy = true;
     show(log, status("info", `${what}: signing with the patient's key, then relaying…`));
     try {
       const receipt = await run(await chain.patientSigner(source));
@@ -59,6 +69,7 @@ export function consentPage(chain: Chain): HTMLElement {
       show(log, status("error", `${what} failed: ${errorText(error)}`));
     }
     await refresh();
+    busy = false;
   }
 
   // ── grant form ──
