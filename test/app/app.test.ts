@@ -7,7 +7,18 @@
  * Chromium at /usr/bin/chromium (or CHROMIUM_PATH): `apt-get install -y chromium`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -196,7 +207,9 @@ if (shouldRun) {
       provider?.destroy();
       await Promise.all(children.reverse().map(stop));
       if (deploymentId !== "") {
-        rmSync(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+        const deployments = path.join(hre.config.paths.ignition, "deployments");
+        rmSync(path.join(deployments, deploymentId), { recursive: true, force: true });
+        if (existsSync(deployments) && readdirSync(deployments).length === 0) rmdirSync(deployments);
       }
       if (work !== "") rmSync(work, { recursive: true, force: true });
     });
