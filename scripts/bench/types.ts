@@ -145,20 +145,3 @@ export function isMain(moduleUrl: string): boolean {
   const path = new URL(moduleUrl).pathname;
   return process.argv.some((a) => a.length > 0 && path.endsWith(a.replace(/^\.\//, "")));
 }
-
-// ------------------------------------------------------------------ transitional (until every module moves over)
-
-/** @deprecated The old per-module signature: `bench<Domain>(ethers)`. */
-export type BenchFn = (ethers: BenchEthers) => Promise<BenchRow[]>;
-
-/** @deprecated The subset of hardhat-ethers the old modules used. */
-export interface BenchEthers {
-  getSigners(): Promise<import("@nomicfoundation/hardhat-ethers/types").HardhatEthersSigner[]>;
-  deployContract(name: string, args?: unknown[]): Promise<import("ethers").BaseContract>;
-  provider: import("ethers").Provider;
-}
-
-/** @deprecated Sends a transaction and returns its `receipt.gasUsed`. */
-export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  return (await mined(tx)).gasUsed;
-}
