@@ -168,9 +168,10 @@ export function buildSerialTree(serials: readonly string[]): SerialTree {
  * 100,000 units and stores holding many lots (`scripts/bench-merkle.ts`). Same validation and errors as
  * {@link buildSerialTree}, which stays the reference: tests check both give the same root and proofs.
  */
-export function buildCompactSerialTree(serials: readonly string[]): SerialProofs {
+export function buildCompactSerialTree(serials: readonly string[], options: TreeBuildOptions = {}): SerialProofs {
   const indexes = indexSerials(serials);
-  const { nodes, positions } = layOutTree(hashLeaves(serials));
+  const progress = progressReporter(2 * serials.length - 1, options.onProgress);
+  const { nodes, positions } = layOutTree(hashLeaves(serials, progress), progress);
   const quantity = BigInt(serials.length);
   return {
     root: hexlify(nodes.subarray(0, NODE)),
@@ -188,6 +189,15 @@ export function buildCompactSerialTree(serials: readonly string[]): SerialProofs
       return i === undefined ? undefined : BigInt(i);
     },
   };
+}
+
+/** Options of {@link buildCompactSerialTree}. */
+export interface TreeBuildOptions {
+  /**
+   * Called as the build advances with `done` of `total` hashing steps (the n leaves, then the n − 1 inner
+   * nodes), every 65,536 steps and once at the end: for a progress line on lots of a million units.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 // ─── Internal ────────────────────────────────────────────────────────────────────────────────────
@@ -223,7 +233,7 @@ function indexSerials(serials: readonly string[]): Map<string, number> {
 }
 
 /** Leaf `i` is keccak256(keccak256(abi.encode(uint256 i, bytes32 serialHash))), i.e. serialLeaf(i, serials[i]). */
-function hashLeaves(serials: readonly string[]): Uint8Array {
+function hashLeaves(serials: readonly string[], progress: (step: number) => void): Uint8Array {
   const utf8 = new TextEncoder();
   const word = new Uint8Array(64);
   const view = new DataView(word.buffer);
@@ -233,6 +243,7 @@ function hashLeaves(serials: readonly string[]): Uint8Array {
     view.setUint32(28, i);
     word.set(keccak_256(utf8.encode(serials[i])), 32);
     leaves.set(keccak_256(keccak_256(word)), i * NODE);
+    progress(1);
   }
   return leaves;
 }
@@ -242,7 +253,10 @@ function hashLeaves(serials: readonly string[]): Uint8Array {
  * 2n − 2 − k; node j's children are 2j + 1 and 2j + 2; a parent is the commutative keccak of its children.
  * Returns the nodes (32 bytes each) and, for each leaf index, the node holding it.
  */
-function layOutTree(leaves: Uint8Array): { nodes: Uint8Array; positions: Uint32Array } {
+function layOutTree(
+  leaves: Uint8Array,
+  progress: (step: number) => void,
+): { nodes: Uint8Array; positions: Uint32Array } {
   const n = leaves.length / NODE;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareNodes(leaves, a * NODE, leaves, b * NODE));
   const nodes = new Uint8Array((2 * n - 1) * NODE);
@@ -260,8 +274,19 @@ function layOutTree(leaves: Uint8Array): { nodes: Uint8Array; positions: Uint32A
     pair.set(nodes.subarray(first, first + NODE), 0);
     pair.set(nodes.subarray(second, second + NODE), 32);
     nodes.set(keccak_256(pair), j * NODE);
+    progress(1);
   }
   return { nodes, positions };
+}
+
+/** Counts hashing steps and calls `onProgress` every 65,536 of them and at the last one. */
+function progressReporter(total: number, onProgress?: (done: number, total: number) => void): (step: number) => void {
+  if (onProgress === undefined) return () => {};
+  let done = 0;
+  return (step) => {
+    done += step;
+    if (done % 65_536 === 0 || done === total) onProgress(done, total);
+  };
 }
 
 /** Compares two 32-byte nodes as big-endian numbers. */

@@ -1,127 +1,325 @@
 /**
- * Gas of ClaimEscrow, as `receipt.gasUsed` on the default hardfork, in the worst case issue 6 names:
- * fresh storage for the claim and the policy year's accumulators (a new policy per measurement), the
- * provider's first token balance (a new payout address per measurement), the escrow's own token balance
- * already non-zero. Consent and records are the test stand-ins (one mapping read each); the real
- * ConsentManager and RecordRegistry add their own reads.
+ * Gas of every state-changing operation of the ClaimEscrow on the real system (the ConsentManager holds
+ * the patient's PAYMENT grant to the insurer, the RecordRegistry the claim's evidence), in the worst case
+ * issue 6 names: fresh storage for the claim and the policy year's accumulators (a new policy per
+ * measurement), the provider's first token balance (a new payout address per measurement), the escrow's
+ * own token balance already non-zero, the patient's nonce already non-zero.
  *
  *   npx hardhat run scripts/bench/claims.ts
  */
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { type ContractTransactionResponse, Wallet } from "ethers";
-import { network } from "hardhat";
+import type { Wallet } from "ethers";
 
-import { type ClaimsEthers, defaultTerms, deployClaims, rule, USD } from "../../test/helpers/claims.ts";
+import { AuthorizeProviderTypes, WithdrawDepositTypes } from "../../src/eip712.ts";
+import { claimId as claimIdOf, procedureCodeHash } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
+import { Action, Category, categoryIndex, Purpose } from "../../src/scopes.ts";
+import type { BlocklistToken, ClaimEscrow } from "../../typechain-types/index.ts";
+import { type BenchSystem, DAY, DEADLINE, deploySystem, FAR, Seq, START, YEAR } from "./system.ts";
+import { type BenchRow, isMain, type Measure, mined, printRows } from "./types.ts";
 
-export interface BenchRow {
-  op: string;
-  gas: bigint;
-  goal?: bigint;
-  note?: string;
-}
+const USD = 1_000_000n; // 6 decimals
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  return receipt!.gasUsed;
-}
+const TERMS = {
+  deductible: 500n * USD,
+  outOfPocketMax: 3_000n * USD,
+  annualLimit: 100_000n * USD,
+  autoApproveThreshold: 1_000n * USD,
+  reviewWindow: 14n * DAY,
+  timelyFilingWindow: 90n * DAY,
+};
+const RULE = { rateBps: 8_000n, cap: 5_000n * USD, copay: 0n, preauthRequired: false, covered: true };
 
-/** The benchmark rows (goals from issue 6). */
-export async function benchClaims(ethers: unknown): Promise<BenchRow[]> {
-  const f = await deployClaims(ethers as ClaimsEthers);
-  const rows: BenchRow[] = [];
-  const plan = await f.createPlan(defaultTerms(), { A: rule() });
-  await f.fund(1_000_000n * USD); // the escrow's balance is non-zero from here on
+/** The policy period of every bench policy, and the service date of every claim. */
+const POLICY_START = START.claims - 30n * DAY;
+const SERVICE_DATE = START.claims - DAY;
 
-  /** A fresh policy (fresh accumulators) and a fresh payout address (the provider's first balance). */
-  async function fresh(): Promise<bigint> {
-    await f.escrow.connect(f.providerOp).setPayoutAddress(Wallet.createRandom().address);
-    return f.bindPolicy(plan.planId);
+export async function benchClaims(sys: BenchSystem): Promise<Measure> {
+  const { claims: escrow, token, consent, records, identity, manager, admin, pauser, relayer } = sys;
+  const s = new Seq("claims");
+  const C = Capabilities;
+  const escrowAddress = await escrow.getAddress();
+  const insurerOp = await sys.account(s);
+  const insurer2Op = await sys.account(s);
+  const insurer3Op = await sys.account(s);
+  const providerOp = await sys.account(s);
+  const pat = await sys.account(s);
+  const insurer = await sys.registerOrg("Insurer", C.INSURE, insurerOp.address, s);
+  await sys.registerOrg("Insurer", C.INSURE, insurer2Op.address, s);
+  const insurer3 = await sys.registerOrg("Insurer", C.INSURE, insurer3Op.address, s);
+  const provider = await sys.registerOrg("Provider", C.BILL | C.WRITE_RECORDS, providerOp.address, s);
+  const patientId = await sys.registerPatient(pat.address, s);
+  const domain = await sys.domainOf("ClaimEscrow", escrow);
+
+  // The patient's consents: PAYMENT to each insurer, WRITE of CONDITIONS to the provider (its evidence).
+  for (const org of [insurer, insurer3]) {
+    await mined(consent.connect(pat).grant(patientId, org, Category.BILLING, Action.READ, Purpose.PAYMENT, 0, FAR));
+  }
+  await mined(
+    consent
+      .connect(pat)
+      .grant(patientId, provider, Category.CONDITIONS, Action.READ | Action.WRITE, Purpose.TREATMENT, 0, FAR),
+  );
+
+  async function mintTo(who: Wallet, amount: bigint, to: string = escrowAddress) {
+    await mined(token.mint(who.address, amount));
+    await mined(token.connect(who).approve(to, amount));
   }
 
-  // deposit: a second insurer's first deposit (fresh escrow slot); allowance and balance stay non-zero.
-  const [insurer2] = [f.insurer2Op as HardhatEthersSigner];
-  await f.registerOrg("Insurer", Capabilities.INSURE, insurer2);
-  await f.token.mint(insurer2.address, 20_000n * USD);
-  await f.token.connect(insurer2).approve(f.escrowAddress, 20_000n * USD);
-  rows.push({
-    op: "deposit (insurer's first)",
-    gas: await gasOf(f.escrow.connect(insurer2).deposit(10_000n * USD)),
-    goal: 100_000n,
-  });
-  rows.push({ op: "deposit (again)", gas: await gasOf(f.escrow.connect(insurer2).deposit(1_000n * USD)) });
+  /** A plan of one code (salted per plan) by `op`; returns its id and the code's hash. */
+  async function plan(op: Wallet = insurerOp, e: ClaimEscrow = escrow) {
+    const code = procedureCodeHash(s.hash(), "99213");
+    const planId = await e.connect(op).createPlan.staticCall(TERMS, [code], [RULE]);
+    await mined(e.connect(op).createPlan(TERMS, [code], [RULE]));
+    return { planId, code };
+  }
 
-  // submit + auto-adjudicate + pay, the patient share recorded as owed.
-  let policyId = await fresh();
-  let r = await f.submit(policyId, plan.codes.A, 900n * USD);
-  rows.push({
-    op: "submitClaim → adjudicate → pay",
-    gas: r.receipt.gasUsed,
-    goal: 170_000n,
-    note: "patient share recorded as owed",
-  });
+  async function bind(planId: bigint, op: Wallet = insurerOp, e: ClaimEscrow = escrow): Promise<bigint> {
+    const policyId = await e.connect(op).bindPolicy.staticCall(planId, patientId, POLICY_START, POLICY_START + YEAR);
+    await mined(e.connect(op).bindPolicy(planId, patientId, POLICY_START, POLICY_START + YEAR));
+    return policyId;
+  }
 
-  // the same, the patient share paid from the patient's deposit (set aside for the provider) in the same push.
-  await f.mintTo(f.patient, 10_000n * USD);
-  await f.escrow.connect(f.patient).depositForPatient(f.patientId, 10_000n * USD);
-  policyId = await fresh();
-  await f.escrow.connect(f.patient).authorizeProvider(policyId, f.providerOrg, 1_000n * USD);
-  r = await f.submit(policyId, plan.codes.A, 900n * USD);
-  rows.push({
-    op: "submitClaim → adjudicate → pay",
-    gas: r.receipt.gasUsed,
-    goal: 170_000n,
-    note: "patient share paid from its deposit",
-  });
+  /** A live record of the patient, anchored by the provider: a claim's evidence. */
+  async function evidence(): Promise<string> {
+    const recordId = s.hash();
+    await mined(
+      records.connect(providerOp).anchor(recordId, patientId, categoryIndex("CONDITIONS"), s.hash(), s.hash()),
+    );
+    return recordId;
+  }
 
-  // submit to review.
-  policyId = await fresh();
-  await f.escrow.connect(f.patient).authorizeProvider(policyId, f.providerOrg, 1_000n * USD);
-  r = await f.submit(policyId, plan.codes.A, 2_000n * USD);
-  rows.push({ op: "submitClaim → review", gas: r.receipt.gasUsed, goal: 140_000n, note: "escrow reserved" });
+  /** The provider's claim; returns its id and the transaction. */
+  async function submit(policyId: bigint, code: string, amount: bigint, e: ClaimEscrow = escrow) {
+    const lineRef = s.hash();
+    const recordId = await evidence();
+    const claimId = claimIdOf(provider, policyId, code, SERVICE_DATE, lineRef);
+    const tx = e.connect(providerOp).submitClaim(policyId, code, lineRef, amount, SERVICE_DATE, recordId);
+    return { claimId, lineRef, tx };
+  }
 
-  // approve and pay (patient share from the deposit, paid in the same push).
-  await f.escrow.connect(f.providerOp).setPayoutAddress(Wallet.createRandom().address);
-  rows.push({
-    op: "approveClaim → pay",
-    gas: await gasOf(f.escrow.connect(f.insurerOp).approveClaim(r.claimId, 1_200n * USD)),
-    goal: 100_000n,
-    note: "patient share paid from its deposit",
-  });
+  // The escrow's balance is non-zero; the patient's nonce here is non-zero.
+  const main = await plan();
+  await mintTo(insurerOp, 10_000_000n * USD);
+  await mined(escrow.connect(insurerOp).deposit(1_000_000n * USD));
+  await mintTo(insurer2Op, 20_000n * USD);
+  await mintTo(pat, 1_000_000n * USD);
+  const policy0 = await bind(main.planId);
+  await mined(escrow.connect(pat).authorizeProvider(policy0, provider, 0));
 
-  // approve and pay, patient share owed (no cap left for this provider).
-  policyId = await fresh();
-  r = await f.submit(policyId, plan.codes.A, 2_000n * USD);
-  await f.escrow.connect(f.providerOp).setPayoutAddress(Wallet.createRandom().address);
-  rows.push({
-    op: "approveClaim → pay",
-    gas: await gasOf(f.escrow.connect(f.insurerOp).approveClaim(r.claimId, 1_200n * USD)),
-    goal: 100_000n,
-    note: "patient share recorded as owed",
-  });
+  return async () => {
+    await sys.setTime(START.claims);
+    const rows: BenchRow[] = [];
+    const m = async (...args: Parameters<BenchSystem["measure"]>) => rows.push(await sys.measure(...args));
+    const nonce = () => escrow.nonces(patientId);
+    /** A fresh policy of the main plan (fresh accumulators) and a fresh payout address (a first balance). */
+    async function fresh(): Promise<bigint> {
+      await mined(escrow.connect(providerOp).setPayoutAddress(s.address()));
+      return bind(main.planId);
+    }
 
-  // Other operations, for the record.
-  policyId = await fresh();
-  r = await f.submit(policyId, plan.codes.A, 2_000n * USD);
-  rows.push({ op: "denyClaim", gas: await gasOf(f.escrow.connect(f.insurerOp).denyClaim(r.claimId, 50)) });
-  rows.push({
-    op: "appealClaim → review",
-    gas: await gasOf(f.escrow.connect(f.providerOp).appealClaim(r.claimId, plan.codes.A, r.lineRef, r.serviceDate)),
-  });
-  rows.push({ op: "voidClaim", gas: await gasOf(f.escrow.connect(f.providerOp).voidClaim(r.claimId)) });
-  return rows;
+    // Plans and policies.
+    const code = procedureCodeHash(s.hash(), "99214");
+    await m("ClaimEscrow.createPlan (1 code)", escrow.connect(insurerOp).createPlan(TERMS, [code], [RULE]), {
+      note: "each further code adds its rule's slot",
+    });
+    const unbound = await plan();
+    await m(
+      "ClaimEscrow.setCodeRules (1 code)",
+      escrow.connect(insurerOp).setCodeRules(unbound.planId, [procedureCodeHash(s.hash(), "99215")], [RULE]),
+    );
+    await m(
+      "ClaimEscrow.bindPolicy",
+      escrow.connect(insurerOp).bindPolicy(main.planId, patientId, POLICY_START, POLICY_START + YEAR),
+    );
+    const policyP = await bind(main.planId);
+    await m("ClaimEscrow.preauthorize", escrow.connect(insurerOp).preauthorize(policyP, main.code, Number(FAR)));
+
+    // Money in.
+    await m("ClaimEscrow.deposit", escrow.connect(insurer2Op).deposit(10_000n * USD), {
+      goal: 100_000n,
+      note: "an insurer's first deposit",
+    });
+    await m("ClaimEscrow.depositForPatient", escrow.connect(pat).depositForPatient(patientId, 10_000n * USD), {
+      note: "the patient's first deposit",
+    });
+    await m("ClaimEscrow.setPayoutAddress", escrow.connect(providerOp).setPayoutAddress(s.address()), {
+      note: "by the provider",
+    });
+
+    // Claims paid at once.
+    const owedPolicy = await fresh();
+    const owedShare = await submit(owedPolicy, main.code, 900n * USD);
+    await m("ClaimEscrow.submitClaim → adjudicate → pay (share owed)", owedShare.tx, {
+      goal: 170_000n,
+      note: "the patient's share recorded as owed",
+    });
+    let policyId = await fresh();
+    await mined(escrow.connect(pat).authorizeProvider(policyId, provider, 1_000n * USD));
+    await m(
+      "ClaimEscrow.submitClaim → adjudicate → pay (share paid)",
+      (await submit(policyId, main.code, 900n * USD)).tx,
+      {
+        goal: 170_000n,
+        note: "the patient's share paid from its deposit too",
+      },
+    );
+
+    // Claims under review.
+    policyId = await fresh();
+    await mined(escrow.connect(pat).authorizeProvider(policyId, provider, 1_000n * USD));
+    const review = await submit(policyId, main.code, 2_000n * USD);
+    await m("ClaimEscrow.submitClaim → review", review.tx, { goal: 140_000n, note: "escrow reserved" });
+    await mined(escrow.connect(providerOp).setPayoutAddress(s.address()));
+    await m(
+      "ClaimEscrow.approveClaim → pay (share paid)",
+      escrow.connect(insurerOp).approveClaim(review.claimId, 1_200n * USD),
+      {
+        goal: 100_000n,
+        note: "the patient's share paid from its deposit",
+      },
+    );
+    policyId = await fresh();
+    const review2 = await submit(policyId, main.code, 2_000n * USD);
+    await mined(review2.tx);
+    await mined(escrow.connect(providerOp).setPayoutAddress(s.address()));
+    await m(
+      "ClaimEscrow.approveClaim → pay (share owed)",
+      escrow.connect(insurerOp).approveClaim(review2.claimId, 1_200n * USD),
+      {
+        goal: 100_000n,
+        note: "the patient's share recorded as owed",
+      },
+    );
+    policyId = await fresh();
+    const denied = await submit(policyId, main.code, 2_000n * USD);
+    await mined(denied.tx);
+    await m("ClaimEscrow.denyClaim", escrow.connect(insurerOp).denyClaim(denied.claimId, 50));
+    await m(
+      "ClaimEscrow.appealClaim → review",
+      escrow.connect(providerOp).appealClaim(denied.claimId, main.code, denied.lineRef, SERVICE_DATE),
+    );
+    await m("ClaimEscrow.voidClaim", escrow.connect(providerOp).voidClaim(denied.claimId));
+    policyId = await fresh();
+    const replaced = await submit(policyId, main.code, 2_000n * USD);
+    await mined(replaced.tx);
+    const input = {
+      policyId,
+      codeHash: main.code,
+      lineRef: replaced.lineRef,
+      amount: 1_500n * USD,
+      serviceDate: SERVICE_DATE,
+      evidenceRecordId: await evidence(),
+    };
+    await m("ClaimEscrow.replaceClaim → review", escrow.connect(providerOp).replaceClaim(replaced.claimId, input), {
+      note: "voids the old claim and submits the new",
+    });
+
+    // Owed amounts paid later: the patient's share of the first claim, a benefit of an unfunded insurer.
+    await mined(escrow.connect(pat).authorizeProvider(owedPolicy, provider, 1_000n * USD));
+    await m("ClaimEscrow.collectPatientShare", escrow.connect(relayer).collectPatientShare(owedShare.claimId), {
+      note: "anyone; from the patient's deposit",
+    });
+    const p3 = await plan(insurer3Op);
+    const owedBenefit = await submit(await bind(p3.planId, insurer3Op), p3.code, 900n * USD);
+    await mined(owedBenefit.tx);
+    await mintTo(insurer3Op, 10_000n * USD);
+    await mined(escrow.connect(insurer3Op).deposit(10_000n * USD));
+    await m("ClaimEscrow.payOwed", escrow.connect(relayer).payOwed(owedBenefit.claimId), {
+      note: "anyone, once the insurer is funded",
+    });
+
+    // The patient's deposit and authorisations, directly and signed.
+    await m("ClaimEscrow.authorizeProvider", escrow.connect(pat).authorizeProvider(policyP, provider, 500n * USD), {
+      note: "a new earmark from the deposit",
+    });
+    const aSig = await pat.signTypedData(domain, AuthorizeProviderTypes, {
+      policyId: policyP,
+      providerOrg: provider,
+      cap: 700n * USD,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ClaimEscrow.authorizeProviderWithSig",
+      escrow.connect(relayer).authorizeProviderWithSig(policyP, provider, 700n * USD, pat.address, DEADLINE, aSig),
+      { note: "relayed" },
+    );
+    await m(
+      "ClaimEscrow.withdrawPatientDeposit",
+      escrow.connect(pat).withdrawPatientDeposit(patientId, 100n * USD, s.address()),
+      { note: "to a new address" },
+    );
+    const to = s.address();
+    const wSig = await pat.signTypedData(domain, WithdrawDepositTypes, {
+      patientId,
+      amount: 100n * USD,
+      to,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ClaimEscrow.withdrawPatientDepositWithSig",
+      escrow.connect(relayer).withdrawPatientDepositWithSig(patientId, 100n * USD, to, pat.address, DEADLINE, wSig),
+      { note: "relayed, to a new address" },
+    );
+
+    // Insurer withdrawals: requested, cancelled, requested again and executed after the notice.
+    await m("ClaimEscrow.requestWithdrawal", escrow.connect(insurerOp).requestWithdrawal(1_000n * USD));
+    await m("ClaimEscrow.cancelWithdrawal", escrow.connect(insurerOp).cancelWithdrawal());
+    await mined(escrow.connect(insurerOp).requestWithdrawal(1_000n * USD));
+
+    // Prompt pay: a claim under review, once its window has passed.
+    policyId = await fresh();
+    const late = await submit(policyId, main.code, 2_000n * USD);
+    await mined(late.tx);
+    await sys.increaseTime(TERMS.reviewWindow + 1n);
+    await m("ClaimEscrow.settleClaim", escrow.connect(providerOp).settleClaim(late.claimId), {
+      note: "prompt pay after the review window",
+    });
+    await m("ClaimEscrow.executeWithdrawal", escrow.connect(insurerOp).executeWithdrawal(s.address()), {
+      note: "after the 7-day notice, to a new address",
+    });
+
+    // A credit: on a second escrow over a blocklist token, a push to a blocked payout address fails.
+    rows.push(await withdrawCredit());
+
+    await mined(token.mint(escrowAddress, 123n));
+    await m("ClaimEscrow.sweepSurplus", escrow.connect(admin).sweepSurplus(s.address()), { note: "ADMIN" });
+    await m("ClaimEscrow.pause", escrow.connect(pauser).pause(), { note: "PAUSER" });
+    await m("ClaimEscrow.unpause", escrow.connect(admin).unpause(), { note: "ADMIN" });
+    rows.push(await sys.measureSetAuthority("ClaimEscrow", escrow));
+    return rows;
+
+    async function withdrawCredit(): Promise<BenchRow> {
+      const blocklist = (await sys.ethers.deployContract("BlocklistToken")) as unknown as BlocklistToken;
+      const planBook = await sys.ethers.deployContract("PlanBook");
+      const treasury = await sys.ethers.deployContract("Treasury");
+      const second = (await sys.ethers.deployContract(
+        "ClaimEscrow",
+        [manager, identity, consent, records, blocklist].map((x) => x.target),
+        { libraries: { PlanBook: await planBook.getAddress(), Treasury: await treasury.getAddress() } },
+      )) as unknown as ClaimEscrow;
+      await mined(blocklist.mint(insurerOp.address, 10_000n * USD));
+      await mined(blocklist.connect(insurerOp).approve(second, 10_000n * USD));
+      await mined(second.connect(insurerOp).deposit(10_000n * USD));
+      const payout = await sys.account(s);
+      await mined(second.connect(providerOp).setPayoutAddress(payout.address));
+      await mined(blocklist.setBlocked(payout.address, true));
+      const p = await plan(insurerOp, second);
+      const claim = await submit(await bind(p.planId, insurerOp, second), p.code, 900n * USD, second);
+      await mined(claim.tx);
+      return sys.measure("ClaimEscrow.withdrawCredit", second.connect(payout).withdrawCredit(s.address()), {
+        note: "a second escrow over a blocklist token: the push to the blocked payout became a credit",
+      });
+    }
+  };
 }
 
-if (process.argv.some((arg) => arg.endsWith("scripts/bench/claims.ts"))) {
-  const { ethers } = await network.create();
-  const rows = await benchClaims(ethers);
-  console.table(
-    rows.map((row) => ({
-      op: row.op,
-      gas: Number(row.gas),
-      goal: row.goal === undefined ? "" : Number(row.goal),
-      ok: row.goal === undefined ? "" : row.gas <= row.goal ? "yes" : "NO",
-      note: row.note ?? "",
-    })),
-  );
+if (isMain(import.meta.url)) {
+  const sys = await deploySystem();
+  const measure = await benchClaims(sys);
+  await sys.populate(1);
+  const rows = await measure();
+  printRows("ClaimEscrow", rows);
+  for (const line of await sys.explainOver(rows)) console.log(line);
 }

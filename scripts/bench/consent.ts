@@ -1,175 +1,197 @@
 /**
- * Gas of ConsentManager and RecordRegistry, as `receipt.gasUsed` on the default hardfork, in the worst
- * case the issue names: fresh storage for the entity written (a new grant, a new record), the patient's
- * nonce and the global counters already non-zero, an ordinary-account (EOA) signer; measured with 1 and
- * with 1,000 other organisations and patients registered.
+ * Gas of every state-changing operation of the ConsentManager and the RecordRegistry, in the worst case
+ * issue 3 names: fresh storage for the entity written (a new grant, a new record), the patient's nonce
+ * and the global counters already non-zero, an ordinary-account (EOA) signer.
  *
  *   npx hardhat run scripts/bench/consent.ts
  */
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { type ContractTransactionResponse, hexlify, randomBytes, Wallet } from "ethers";
-import { network } from "hardhat";
-
-import { deployConsent } from "../../test/helpers/consent.ts";
-import { type Ethers, HOUR, now, randomHash, YEAR } from "../../test/helpers/identity.ts";
+import {
+  ConsentCloseEmergencyAccessTypes,
+  ConsentGrantTypes,
+  ConsentRevokeTypes,
+  ConsentSetDenyMaskTypes,
+} from "../../src/eip712.ts";
 import { Capabilities } from "../../src/roles.ts";
 import { Action, Category, categoryIndex, Purpose, scopes } from "../../src/scopes.ts";
+import { type BenchSystem, DAY, DEADLINE, deploySystem, FAR, HOUR, Seq, START } from "./system.ts";
+import { type BenchRow, isMain, type Measure, printRows } from "./types.ts";
 
-export interface BenchRow {
-  op: string;
-  gas: bigint;
-  goal?: bigint;
-}
+export async function benchConsent(sys: BenchSystem): Promise<Measure> {
+  const { consent, records, admin, regulator, pauser, relayer } = sys;
+  const s = new Seq("consent");
+  const C = Capabilities;
+  const doctor = await sys.account(s);
+  const erDoctor = await sys.account(s);
+  const hospital = await sys.registerOrg("Provider", C.EMERGENCY_ACCESS | C.WRITE_RECORDS, doctor.address, s);
+  const er = await sys.registerOrg("Provider", C.EMERGENCY_ACCESS, erDoctor.address, s);
+  const insurer = await sys.registerOrg("Insurer", C.INSURE, s.address(), s);
+  const lab = await sys.registerOrg("Lab", C.WRITE_RECORDS, s.address(), s);
+  const pharmacy = await sys.registerOrg("Pharmacy", C.DISPENSE, s.address(), s);
+  const patient = await sys.account(s);
+  const other = await sys.account(s);
+  const newcomer = await sys.account(s);
+  const patientId = await sys.registerPatient(patient.address, s);
+  const otherId = await sys.registerPatient(other.address, s);
+  const newcomerId = await sys.registerPatient(newcomer.address, s);
+  const domain = await sys.domainOf("ConsentManager", consent);
+  // Counters non-zero: the patients' nonces, the break-glass counter and the hospital's openings.
+  await (await consent.connect(patient).setDenyMask(patientId, 0, 0)).wait();
+  await (await consent.connect(other).setDenyMask(otherId, 0, 0)).wait();
+  await (await consent.connect(doctor).openEmergencyAccess(otherId, Action.READ, s.hash())).wait();
 
-interface BenchEthers extends Ethers {
-  provider: Ethers["provider"] & { send(method: string, params: unknown[]): Promise<unknown> };
-}
+  return async () => {
+    await sys.setTime(START.consent);
+    const rows: BenchRow[] = [];
+    const m = async (...args: Parameters<BenchSystem["measure"]>) => rows.push(await sys.measure(...args));
+    const nonce = () => consent.nonces(patientId);
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  return receipt!.gasUsed;
-}
-
-/** Registers `count` organisations and `count` patients besides the fixture's own. */
-async function populate(ethers: BenchEthers, sys: Awaited<ReturnType<typeof deployConsent>>, count: number) {
-  for (let i = 0; i < count; i++) {
-    await sys.registerOrg("Provider", Capabilities.WRITE_RECORDS, Wallet.createRandom() as never);
-  }
-  for (let i = 0; i < count; i++) {
-    const wallet = Wallet.createRandom().connect(sys.identity.runner!.provider);
-    await ethers.provider.send("hardhat_setBalance", [wallet.address, "0xde0b6b3a7640000"]);
-    await sys.registerPatient(wallet as unknown as HardhatEthersSigner);
-  }
-}
-
-/** One scenario at a population of `count` other organisations and patients. */
-async function scenario(ethers: BenchEthers, count: number): Promise<BenchRow[]> {
-  const sys = await deployConsent(ethers);
-  const { consent, records, patient, doctor, hospital, insurer, pharmacy, patientId } = sys;
-  await populate(ethers, sys, count);
-  const at = ` (${count} org${count === 1 ? "" : "s"}/patient${count === 1 ? "" : "s"})`;
-  const rows: BenchRow[] = [];
-  const expiresAt = (await now(ethers)) + YEAR;
-
-  // Counters non-zero: the patient's nonce, the break-glass counter, the hospital's openings.
-  await consent.connect(patient).setDenyMask(patientId, 0, 0);
-  await consent.connect(doctor).openEmergencyAccess(await sys.registerPatient(sys.rest[0]), Action.READ, randomHash());
-
-  // grant: a fresh (patient, org) slot.
-  rows.push({
-    op: `grant${at}`,
-    gas: await gasOf(
-      consent
-        .connect(patient)
-        .grant(
-          patientId,
-          hospital,
-          scopes("CONDITIONS", "MEDICATIONS"),
-          Action.READ | Action.WRITE,
-          Purpose.TREATMENT,
-          0,
-          expiresAt,
-        ),
-    ),
-    goal: 65_000n,
-  });
-
-  // grantWithSig: an EOA signer, relayed, a fresh slot.
-  const t = { scopes: scopes("BILLING"), actions: Action.READ, purposes: Purpose.PAYMENT, notBefore: 0n, expiresAt };
-  const nonce = await consent.nonces(patientId);
-  const deadline = (await now(ethers)) + HOUR;
-  const sig = await sys.signGrant(patient, patientId, insurer, t, nonce, deadline);
-  rows.push({
-    op: `grantWithSig${at}`,
-    gas: await gasOf(consent.connect(sys.relayer).grantWithSig(patientId, insurer, t, patient, nonce, deadline, sig)),
-    goal: 100_000n,
-  });
-
-  // revoke.
-  rows.push({
-    op: `revoke${at}`,
-    gas: await gasOf(consent.connect(patient).revoke(patientId, insurer)),
-    goal: 35_000n,
-  });
-
-  // anchor: the hospital writes a fresh record (WRITE grant held).
-  const recordId = hexlify(randomBytes(32));
-  rows.push({
-    op: `anchor${at}`,
-    gas: await gasOf(
-      records.connect(doctor).anchor(recordId, patientId, categoryIndex("CONDITIONS"), randomHash(), randomHash()),
-    ),
-    goal: 100_000n,
-  });
-
-  // supersede: a new version of it.
-  const newRecordId = hexlify(randomBytes(32));
-  rows.push({
-    op: `anchor superseding${at}`,
-    gas: await gasOf(records.connect(doctor).supersede(recordId, newRecordId, patientId, randomHash(), randomHash())),
-    goal: 110_000n,
-  });
-
-  // logAccess: the hospital discloses to the pharmacy, which holds a READ grant.
-  await consent
-    .connect(patient)
-    .grant(
-      patientId,
-      pharmacy,
-      Category.MEDICATIONS | Category.CONDITIONS,
-      Action.READ,
-      Purpose.TREATMENT,
-      0,
-      expiresAt,
+    await m("ConsentManager.setEmergencyParameters", consent.connect(admin).setEmergencyParameters(48n * HOUR, 10), {
+      note: "ADMIN",
+    });
+    const treatment = [Action.READ | Action.WRITE, Purpose.TREATMENT, 0, FAR] as const;
+    await m(
+      "ConsentManager.grant",
+      consent.connect(patient).grant(patientId, hospital, scopes("CONDITIONS", "MEDICATIONS"), ...treatment),
+      { goal: 65_000n, note: "a new (patient, organisation) grant" },
     );
-  rows.push({
-    op: `logAccess${at}`,
-    gas: await gasOf(
+    await m(
+      "ConsentManager.grant (the patient's first action)",
+      consent.connect(newcomer).grant(newcomerId, hospital, scopes("CONDITIONS", "MEDICATIONS"), ...treatment),
+      { note: "its nonce slot is new too" },
+    );
+    const terms = {
+      scopes: Category.BILLING,
+      actions: Action.READ,
+      purposes: Purpose.PAYMENT,
+      notBefore: 0,
+      expiresAt: FAR,
+    };
+    const gSig = await patient.signTypedData(domain, ConsentGrantTypes, {
+      patientId,
+      granteeOrg: insurer,
+      ...terms,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ConsentManager.grantWithSig",
+      consent.connect(relayer).grantWithSig(patientId, insurer, terms, patient.address, await nonce(), DEADLINE, gSig),
+      { goal: 100_000n, note: "EOA signer, relayed" },
+    );
+    await m("ConsentManager.revoke", consent.connect(patient).revoke(patientId, insurer), { goal: 35_000n });
+    await (await consent.connect(patient).grant(patientId, lab, Category.LAB_RESULTS, ...treatment)).wait();
+    const rSig = await patient.signTypedData(domain, ConsentRevokeTypes, {
+      patientId,
+      granteeOrg: lab,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ConsentManager.revokeWithSig",
+      consent.connect(relayer).revokeWithSig(patientId, lab, patient.address, await nonce(), DEADLINE, rSig),
+      { note: "relayed" },
+    );
+    await m("ConsentManager.setDenyMask", consent.connect(patient).setDenyMask(patientId, Category.GENETIC, 0));
+    const denyMask = Category.GENETIC | Category.SEXUAL_HEALTH;
+    const dSig = await patient.signTypedData(domain, ConsentSetDenyMaskTypes, {
+      patientId,
+      denyMask,
+      emergencyPolicy: 0,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ConsentManager.setDenyMaskWithSig",
+      consent
+        .connect(relayer)
+        .setDenyMaskWithSig(patientId, denyMask, 0, patient.address, await nonce(), DEADLINE, dSig),
+      { note: "relayed" },
+    );
+
+    // Records: the hospital (WRITE grant held) anchors, then supersedes.
+    const recordId = s.hash();
+    await m(
+      "RecordRegistry.anchor",
+      records.connect(doctor).anchor(recordId, patientId, categoryIndex("CONDITIONS"), s.hash(), s.hash()),
+      { goal: 100_000n, note: "a new record by a Provider holding a WRITE grant" },
+    );
+    const newRecordId = s.hash();
+    await m(
+      "RecordRegistry.supersede",
+      records.connect(doctor).supersede(recordId, newRecordId, patientId, s.hash(), s.hash()),
+      { goal: 110_000n, note: "anchoring a new version" },
+    );
+
+    // logAccess: the hospital discloses to the pharmacy (READ grant), then to the ER (break-glass only).
+    await (
+      await consent
+        .connect(patient)
+        .grant(patientId, pharmacy, Category.CONDITIONS | Category.MEDICATIONS, Action.READ, Purpose.TREATMENT, 0, FAR)
+    ).wait();
+    await m(
+      "ConsentManager.logAccess (grant)",
       consent.connect(doctor).logAccess(patientId, pharmacy, newRecordId, Category.CONDITIONS, Purpose.TREATMENT),
-    ),
-    goal: 55_000n,
-  });
+      { goal: 55_000n, note: "covered by the recipient's grant" },
+    );
+    const first = (await consent.emergencyAccessCount()) + 1n;
+    await m(
+      "ConsentManager.openEmergencyAccess",
+      consent.connect(doctor).openEmergencyAccess(patientId, Action.READ, s.hash()),
+      { note: "break-glass; the organisation's second opening" },
+    );
+    await (await consent.connect(erDoctor).openEmergencyAccess(patientId, Action.READ, s.hash())).wait();
+    await m(
+      "ConsentManager.logAccess (break-glass)",
+      consent.connect(doctor).logAccess(patientId, er, newRecordId, Category.CONDITIONS, Purpose.EMERGENCY),
+      { goal: 55_000n, note: "no grant: the recipient's open break-glass access" },
+    );
+    await m("ConsentManager.justifyEmergencyAccess", consent.connect(doctor).justifyEmergencyAccess(first, s.hash()));
+    await m("ConsentManager.closeEmergencyAccess", consent.connect(doctor).closeEmergencyAccess(first), {
+      note: "by the opening organisation",
+    });
+    const cSig = await patient.signTypedData(domain, ConsentCloseEmergencyAccessTypes, {
+      accessId: first + 1n,
+      nonce: await nonce(),
+      deadline: DEADLINE,
+    });
+    await m(
+      "ConsentManager.closeEmergencyAccessWithSig",
+      consent.connect(relayer).closeEmergencyAccessWithSig(first + 1n, patient.address, await nonce(), DEADLINE, cSig),
+      { note: "the patient's signature, relayed" },
+    );
+    await sys.increaseTime(3n * DAY + 1n);
+    await m("ConsentManager.reportOverdue", consent.connect(regulator).reportOverdue(first + 1n), {
+      note: "REGULATOR; unjustified after 72 h",
+    });
+    await m("RecordRegistry.retract", records.connect(doctor).retract(newRecordId, patientId, s.hash()), {
+      note: "by the custodian",
+    });
 
-  // For information: the other writes.
-  rows.push({
-    op: `setDenyMask${at}`,
-    gas: await gasOf(consent.connect(patient).setDenyMask(patientId, Category.GENETIC, 0)),
-  });
-  const before = await consent.emergencyAccessCount();
-  rows.push({
-    op: `openEmergencyAccess${at}`,
-    gas: await gasOf(consent.connect(doctor).openEmergencyAccess(patientId, Action.READ, randomHash())),
-  });
-  rows.push({
-    op: `justifyEmergencyAccess${at}`,
-    gas: await gasOf(consent.connect(doctor).justifyEmergencyAccess(before + 1n, randomHash())),
-  });
-  rows.push({
-    op: `retract${at}`,
-    gas: await gasOf(records.connect(doctor).retract(newRecordId, patientId, randomHash())),
-  });
-  return rows;
+    for (const [name, c] of [
+      ["ConsentManager", consent],
+      ["RecordRegistry", records],
+    ] as const) {
+      await m(`${name}.pause`, c.connect(pauser).pause(), { note: "PAUSER" });
+      await m(`${name}.unpause`, c.connect(admin).unpause(), { note: "ADMIN" });
+      rows.push(await sys.measureSetAuthority(name, c));
+    }
+    rows.push(
+      await sys.deploymentCall(
+        "RecordRegistry.setConsentManager",
+        await records.getAddress(),
+        records.interface.getFunction("setConsentManager")!.selector,
+        "ADMIN, once, by the Ignition deployment",
+      ),
+    );
+    return rows;
+  };
 }
 
-/** The benchmark: rows for 1 and 1,000 registered organisations and patients. */
-export async function benchConsent(
-  ethers: Ethers,
-  populations: number[] = process.env.BENCH_QUICK ? [1] : [1, 1000],
-): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  for (const count of populations) rows.push(...(await scenario(ethers as BenchEthers, count)));
-  return rows;
-}
-
-if (process.argv.some((arg) => arg.endsWith("scripts/bench/consent.ts"))) {
-  const { ethers } = await network.create();
-  const rows = await benchConsent(ethers as unknown as Ethers);
-  console.table(
-    rows.map((r) => ({
-      op: r.op,
-      gas: Number(r.gas),
-      goal: r.goal === undefined ? "" : Number(r.goal),
-      ok: r.goal === undefined ? "" : r.gas <= r.goal ? "yes" : "NO",
-    })),
-  );
+if (isMain(import.meta.url)) {
+  const sys = await deploySystem();
+  const measure = await benchConsent(sys);
+  await sys.populate(1);
+  const rows = await measure();
+  printRows("ConsentManager and RecordRegistry", rows);
+  for (const line of await sys.explainOver(rows)) console.log(line);
 }

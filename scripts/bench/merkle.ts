@@ -1,7 +1,7 @@
 // Builds a 100,000-serial lot (fake serials) as a serial tree and in a SerialProofStore, and prints time
 // and memory for each step. Pure TypeScript, no chain:
 //
-//   node --expose-gc scripts/bench-merkle.ts [quantity]
+//   node --expose-gc scripts/bench/merkle.ts [quantity]
 //
 // Memory is what the step's result keeps alive after a full GC (heapUsed, plus array buffers such as
 // the store's packed tree); without --expose-gc it is not measured.

@@ -1,59 +1,38 @@
 /**
- * Gas of SupplyChain, as `receipt.gasUsed` on the default hardfork, in the worst case issue 4 names: fresh
- * storage for what is written (a new lot, a new shipment slot, a receiver's first holding of the lot, a fresh
- * word of the dispensed map), the global shipment counter already non-zero, a partial shipment (the
- * sender's holding stays non-zero); measured with 1 and with 1,000 other organisations and lots.
- * Dispensing uses a lot of 2^20 units, so its Merkle proofs have depth 20; the tree is built sparsely (all
- * but a few leaves equal one filler hash) because the contract only checks one path.
+ * Gas of every state-changing operation of the SupplyChain, in the worst case issue 4 names: fresh storage
+ * for what is written (a new lot, a new shipment slot, a receiver's first holding of the lot, a fresh word
+ * of the dispensed map), the global shipment counter already non-zero, partial shipments (the sender's
+ * holding stays non-zero). Before measuring, the population's lots and pending shipments are created
+ * (as many as organisations and patients), so the figures also show O(1) in lots and shipments.
+ *
+ * Dispensing uses a lot of 2^20 units, so its proofs have depth 20; that tree is sparse (every leaf but a
+ * few is one filler hash) because the contract checks one path. The lot-size table (scripts/bench/lots.ts)
+ * builds real trees of up to 1,000,000 serials.
  *
  *   npx hardhat run scripts/bench/supply.ts
  */
-import { type ContractTransactionResponse, hexlify, keccak256, concat, randomBytes, Wallet } from "ethers";
-import { network } from "hardhat";
+import { keccak256, toUtf8Bytes } from "ethers";
 
-import { type Ethers, now, randomHash, YEAR } from "../../test/helpers/identity.ts";
-import { deploySupply, gtinUnderPrefix, lotIdOf, serialHashOf } from "../../test/helpers/supply.ts";
+import { hashPair, lotId as lotIdOf, serialHash, serialLeaf } from "../../src/merkle.ts";
 import { Capabilities } from "../../src/roles.ts";
-
-export interface BenchRow {
-  op: string;
-  gas: bigint;
-  goal?: bigint;
-}
+import { type BenchSystem, deploySystem, FAR, Seq, START } from "./system.ts";
+import { type BenchRow, isMain, type Measure, mined, printRows } from "./types.ts";
 
 const DEPTH = 20;
+/** The GS1 company prefix 0614141 recorded for the bench's manufacturers. */
+export const COMPANY_PREFIX = 614141n;
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  return receipt!.gasUsed;
-}
-
-/** Sorted-pair hash, as OpenZeppelin's MerkleProof and StandardMerkleTree use. */
-function hashPair(a: string, b: string): string {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
-}
-
-/** `keccak256(bytes.concat(keccak256(abi.encode(index, serialHash))))`. */
-function leafOf(index: bigint, serialHash: string): string {
-  const inner = keccak256(concat([hexlify(bigintTo32(index)), serialHash]));
-  return keccak256(inner);
-}
-
-function bigintTo32(x: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 31; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
+/** A GTIN-14 under COMPANY_PREFIX: indicator 0, the prefix, a 5-digit item reference, a check digit. */
+export function gtinOf(itemRef: number): bigint {
+  return COMPANY_PREFIX * 10n ** 6n + BigInt(itemRef % 100_000) * 10n + 7n;
 }
 
 /**
  * A tree of 2^depth leaves where only `known` leaves are real and every other leaf is one filler hash:
- * levels are kept as sparse maps, and an absent node at level k is the filler subtree's root D_k.
+ * levels are sparse maps, and an absent node at level k is the filler subtree's root.
  */
-function sparseTree(depth: number, known: Map<number, string>) {
-  const filler = [keccak256(randomBytes(32))];
+export function sparseTree(depth: number, known: Map<number, string>) {
+  const filler = [keccak256(toUtf8Bytes("bench:filler"))];
   for (let k = 0; k < depth; k++) filler.push(hashPair(filler[k], filler[k]));
   const levels: Map<number, string>[] = [new Map(known)];
   for (let k = 0; k < depth; k++) {
@@ -61,9 +40,7 @@ function sparseTree(depth: number, known: Map<number, string>) {
     for (const i of levels[k].keys()) {
       const parent = i >> 1;
       if (next.has(parent)) continue;
-      const left = levels[k].get(parent * 2) ?? filler[k];
-      const right = levels[k].get(parent * 2 + 1) ?? filler[k];
-      next.set(parent, hashPair(left, right));
+      next.set(parent, hashPair(levels[k].get(parent * 2) ?? filler[k], levels[k].get(parent * 2 + 1) ?? filler[k]));
     }
     levels.push(next);
   }
@@ -77,123 +54,141 @@ function sparseTree(depth: number, known: Map<number, string>) {
   };
 }
 
-/** One scenario at a population of `count` other organisations and lots. */
-async function scenario(ethers: Ethers, count: number): Promise<BenchRow[]> {
-  const f = await deploySupply(ethers);
-  const { supply, mfrOp, distOp, pharmOp, dist, pharm, pharm2 } = f;
-  const at = ` (${count} org${count === 1 ? "" : "s"}/lot${count === 1 ? "" : "s"})`;
-  const rows: BenchRow[] = [];
+export async function benchSupply(sys: BenchSystem, population = 1): Promise<Measure> {
+  const { supply, identity, registrar, regulator, admin, pauser, relayer } = sys;
+  const s = new Seq("supply");
+  const C = Capabilities;
+  const mfrOp = await sys.account(s);
+  const distOp = await sys.account(s);
+  const pharmOp = await sys.account(s);
+  const pharm2Op = await sys.account(s);
+  const labOp = await sys.account(s);
+  const mfr = await sys.registerOrg("Manufacturer", C.MANUFACTURE | C.TRADE | C.QUALITY_CONTROL, mfrOp.address, s);
+  await mined(identity.connect(registrar).setCompanyPrefix(mfr, COMPANY_PREFIX, 7));
+  const dist = await sys.registerOrg("Distributor", C.TRADE, distOp.address, s);
+  const pharm = await sys.registerOrg("Pharmacy", C.TRADE | C.DISPENSE, pharmOp.address, s);
+  const pharm2 = await sys.registerOrg("Pharmacy", C.TRADE | C.DISPENSE, pharm2Op.address, s);
+  const lab = await sys.registerOrg("Lab", C.QUALITY_CONTROL, labOp.address, s);
+  const lab2 = await sys.registerOrg("Lab", C.QUALITY_CONTROL, s.address(), s);
+  await mined(supply.connect(mfrOp).setLabDesignation(lab, true));
+  // A released stock lot: the shipment counter is non-zero, and the population's shipments come from it.
+  const stockHash = s.hash();
+  const stock = lotIdOf(gtinOf(1), stockHash);
+  await mined(supply.connect(mfrOp).commissionLot(gtinOf(1), stockHash, FAR, 1_000_000, s.hash(), s.hash()));
+  await mined(supply.connect(mfrOp).qualityCheck(stock, true, s.hash()));
+  await mined(supply.connect(mfrOp).ship(stock, pharm2, 1, s.hash(), s.hash()));
 
-  for (let i = 0; i < count; i++) {
-    await f.registerOrg("Pharmacy", Capabilities.TRADE | Capabilities.DISPENSE, Wallet.createRandom() as never);
-  }
-  const expiry = (await now(ethers)) + YEAR;
-  for (let i = 0; i < count; i++) {
-    await supply
-      .connect(mfrOp)
-      .commissionLot(gtinUnderPrefix(), randomHash(), expiry, 1000, randomHash(), randomHash());
-  }
+  // The 2^20-unit lot: real serials at indexes 0 and 1 (one word of the dispensed map) and 64 (the next).
+  const serials = new Map<number, string>([0, 1, 64, 65].map((i) => [i, `SN${i}X${s.hash().slice(2, 10)}`]));
+  const tree = sparseTree(DEPTH, new Map([...serials].map(([i, sn]) => [i, serialLeaf(BigInt(i), sn)])));
 
-  // A lot of 2^20 units; real serials at indexes 0, 1 (same word of the dispensed map) and 64 (next word).
-  const serials = new Map<number, string>();
-  const known = new Map<number, string>();
-  for (const i of [0, 1, 64, 2 ** DEPTH - 1]) {
-    serials.set(i, serialHashOf(`SN${i}-${hexlify(randomBytes(4))}`));
-    known.set(i, leafOf(BigInt(i), serials.get(i)!));
-  }
-  const tree = sparseTree(DEPTH, known);
-  const gtin = gtinUnderPrefix();
-  const lotHash = randomHash();
-  const lotId = lotIdOf(gtin, lotHash);
+  return async () => {
+    // The population's lots, and as many shipments pending.
+    const p = new Seq("supply:population");
+    for (let i = 0; i < population; i++) {
+      await mined(supply.connect(mfrOp).commissionLot(gtinOf(2 + i), p.hash(), FAR, 1000, p.hash(), p.hash()));
+      await mined(supply.connect(mfrOp).ship(stock, dist, 1, p.hash(), p.hash()));
+    }
+    await sys.setTime(START.supply);
+    const rows: BenchRow[] = [];
+    const m = async (...args: Parameters<BenchSystem["measure"]>) => rows.push(await sys.measure(...args));
+    const shipped = async () => supply.shipmentCount();
 
-  rows.push({
-    op: `commissionLot 2^20 units${at}`,
-    gas: await gasOf(supply.connect(mfrOp).commissionLot(gtin, lotHash, expiry, 2 ** DEPTH, tree.root, randomHash())),
-    goal: 120_000n,
-  });
-  rows.push({
-    op: `commissionLot 1 unit${at}`,
-    gas: await gasOf(
-      supply.connect(mfrOp).commissionLot(gtinUnderPrefix(), randomHash(), expiry, 1, randomHash(), randomHash()),
-    ),
-    goal: 120_000n,
-  });
-  rows.push({
-    op: `qualityCheck (release)${at}`,
-    gas: await gasOf(supply.connect(mfrOp).qualityCheck(lotId, true, randomHash())),
-  });
+    await m("SupplyChain.setLabDesignation", supply.connect(mfrOp).setLabDesignation(lab2, true), {
+      note: "by the manufacturer",
+    });
+    const gtin = gtinOf(90_001);
+    const lotHash = s.hash();
+    const lot = lotIdOf(gtin, lotHash);
+    await m(
+      "SupplyChain.commissionLot (2^20 units)",
+      supply.connect(mfrOp).commissionLot(gtin, lotHash, FAR, 2 ** DEPTH, tree.root, s.hash()),
+      { goal: 120_000n, note: "whatever the quantity: one root" },
+    );
+    const smallHash = s.hash();
+    const small = lotIdOf(gtinOf(90_002), smallHash);
+    await m(
+      "SupplyChain.commissionLot (1 unit)",
+      supply.connect(mfrOp).commissionLot(gtinOf(90_002), smallHash, FAR, 1, s.hash(), s.hash()),
+      { goal: 120_000n },
+    );
+    await m("SupplyChain.qualityCheck (release)", supply.connect(labOp).qualityCheck(lot, true, s.hash()), {
+      note: "by a designated lab",
+    });
+    await m("SupplyChain.ship", supply.connect(mfrOp).ship(lot, dist, 1000, s.hash(), s.hash()), {
+      goal: 90_000n,
+      note: "part of a holding; a new shipment",
+    });
+    await m(
+      "SupplyChain.acceptShipment",
+      supply.connect(distOp).acceptShipment(lot, await shipped(), s.hash(), s.hash()),
+      {
+        goal: 75_000n,
+        note: "the receiver's first holding of the lot",
+      },
+    );
+    await mined(supply.connect(distOp).ship(lot, pharm, 100, s.hash(), s.hash()));
+    await mined(supply.connect(pharmOp).acceptShipment(lot, await shipped(), s.hash(), s.hash()));
+    await mined(supply.connect(distOp).ship(lot, pharm2, 10, s.hash(), s.hash()));
+    await m(
+      "SupplyChain.rejectShipment",
+      supply.connect(pharm2Op).rejectShipment(lot, await shipped(), s.hash(), s.hash()),
+    );
+    await mined(supply.connect(distOp).ship(lot, pharm2, 10, s.hash(), s.hash()));
+    await m("SupplyChain.cancelShipment", supply.connect(distOp).cancelShipment(lot, await shipped(), s.hash()));
 
-  // The global shipment counter is non-zero before anything is measured.
-  await supply.connect(mfrOp).ship(lotId, pharm2, 1, randomHash(), randomHash());
-  // Manufacturer -> distributor -> pharmacy; each ship partial, each accept into a fresh holding.
-  rows.push({
-    op: `ship${at}`,
-    gas: await gasOf(supply.connect(mfrOp).ship(lotId, dist, 1000, randomHash(), randomHash())),
-    goal: 90_000n,
-  });
-  let id = await supply.shipmentCount();
-  rows.push({
-    op: `acceptShipment${at}`,
-    gas: await gasOf(supply.connect(distOp).acceptShipment(lotId, id, randomHash(), randomHash())),
-    goal: 75_000n,
-  });
-  await supply.connect(distOp).ship(lotId, pharm, 100, randomHash(), randomHash());
-  id = await supply.shipmentCount();
-  await supply.connect(pharmOp).acceptShipment(lotId, id, randomHash(), randomHash());
-
-  await supply.connect(distOp).ship(lotId, pharm2, 10, randomHash(), randomHash());
-  rows.push({
-    op: `rejectShipment${at}`,
-    gas: await gasOf(supply.connect(f.pharm2Op).rejectShipment(lotId, id + 1n, randomHash(), randomHash())),
-  });
-  await supply.connect(distOp).ship(lotId, pharm2, 10, randomHash(), randomHash());
-  rows.push({
-    op: `cancelShipment${at}`,
-    gas: await gasOf(supply.connect(distOp).cancelShipment(lotId, id + 2n, randomHash())),
-  });
-
-  rows.push({
-    op: `dispense, depth-20 proof, fresh word${at}`,
-    gas: await gasOf(supply.connect(pharmOp).dispense(lotId, serials.get(0)!, 0, tree.proof(0), randomHash())),
-    goal: 90_000n,
-  });
-  rows.push({
-    op: `dispense, depth-20 proof, word in use${at}`,
-    gas: await gasOf(supply.connect(pharmOp).dispense(lotId, serials.get(1)!, 1, tree.proof(1), randomHash())),
-    goal: 70_000n,
-  });
-  rows.push({
-    op: `destroy${at}`,
-    gas: await gasOf(supply.connect(pharmOp).destroy(lotId, 1, randomHash())),
-  });
-  rows.push({
-    op: `recallLot (manufacturer)${at}`,
-    gas: await gasOf(supply.connect(mfrOp).recallLot(lotId, 1, randomHash())),
-  });
-  const check = await supply.verifyUnit(gtin, lotHash, serials.get(64)!, 64, tree.proof(64));
-  if (!check.authentic) throw new Error("bench: the sparse tree's proof did not verify");
-  return rows;
+    const dispense = (i: number) =>
+      supply.connect(pharmOp).dispense(lot, serialHash(serials.get(i)!), i, tree.proof(i), s.hash());
+    await m("SupplyChain.dispense (depth-20 proof, fresh word)", dispense(0), {
+      goal: 90_000n,
+      note: "a new word of the dispensed map",
+    });
+    await m("SupplyChain.dispense (depth-20 proof, word in use)", dispense(1), { goal: 70_000n });
+    await m(
+      "SupplyChain.verifySaleableReturn",
+      supply.connect(pharmOp).verifySaleableReturn(lot, serialHash(serials.get(64)!), 64, tree.proof(64), s.hash()),
+      { note: "depth-20 proof" },
+    );
+    await m("SupplyChain.setStockQuarantine", supply.connect(pharmOp).setStockQuarantine(lot, true, s.hash()), {
+      note: "a holder's own stock",
+    });
+    await mined(supply.connect(pharmOp).setStockQuarantine(lot, false, s.hash()));
+    await m(
+      "SupplyChain.returnForDestruction",
+      supply.connect(pharmOp).returnForDestruction(lot, 5, s.hash(), s.hash()),
+      {
+        note: "to the manufacturer",
+      },
+    );
+    await m(
+      "SupplyChain.acceptShipment (return for destruction)",
+      supply.connect(mfrOp).acceptShipment(lot, await shipped(), s.hash(), s.hash()),
+    );
+    await m("SupplyChain.destroy", supply.connect(pharmOp).destroy(lot, 1, s.hash()));
+    await m("SupplyChain.reportSuspect", supply.connect(relayer).reportSuspect(lot, s.hash(), s.hash()), {
+      note: "anyone; an event only",
+    });
+    await m("SupplyChain.correctEvent", supply.connect(pharmOp).correctEvent(s.hash(), s.hash(), s.hash()));
+    await m("SupplyChain.quarantineLot", supply.connect(regulator).quarantineLot(small, s.hash()), {
+      note: "REGULATOR",
+    });
+    await m("SupplyChain.clearQuarantine", supply.connect(mfrOp).clearQuarantine(small, s.hash()), {
+      note: "by the manufacturer",
+    });
+    await m("SupplyChain.declareIllegitimate", supply.connect(mfrOp).declareIllegitimate(small, s.hash()));
+    await m("SupplyChain.recallLot", supply.connect(mfrOp).recallLot(lot, 1, s.hash()), { note: "class 1" });
+    await m("SupplyChain.pause", supply.connect(pauser).pause(), { note: "PAUSER" });
+    await m("SupplyChain.unpause", supply.connect(admin).unpause(), { note: "ADMIN" });
+    rows.push(await sys.measureSetAuthority("SupplyChain", supply));
+    return rows;
+  };
 }
 
-/** The benchmark: rows for 1 and 1,000 other organisations and lots. */
-export async function benchSupply(
-  ethers: Ethers,
-  populations: number[] = process.env.BENCH_QUICK ? [1] : [1, 1000],
-): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  for (const count of populations) rows.push(...(await scenario(ethers, count)));
-  return rows;
-}
-
-if (process.argv.some((arg) => arg.endsWith("scripts/bench/supply.ts"))) {
-  const { ethers } = await network.create();
-  const rows = await benchSupply(ethers as unknown as Ethers);
-  console.table(
-    rows.map((r) => ({
-      op: r.op,
-      gas: Number(r.gas),
-      goal: r.goal === undefined ? "" : Number(r.goal),
-      ok: r.goal === undefined ? "" : r.gas <= r.goal ? "yes" : "NO",
-    })),
-  );
+if (isMain(import.meta.url)) {
+  const sys = await deploySystem();
+  const measure = await benchSupply(sys);
+  await sys.populate(1);
+  const rows = await measure();
+  printRows("SupplyChain", rows);
+  for (const line of await sys.explainOver(rows)) console.log(line);
 }

@@ -1,169 +1,184 @@
 /**
- * Gas of the TrialRegistry, as `receipt.gasUsed` on the default hardfork, in the worst case the issue
- * names: a trial with a monitoring board (one more identity call), a batch of 2^32 − 1 rows (the size does
- * not matter: only the root is stored; all-non-zero calldata is the dearest), fresh participant slots, an
- * ordinary-account (EOA) signer relayed by the site. `verifyDataPoint` is a view: its depth-20 execution gas
- * is measured in test/trials/TrialRegistry.t.sol (`snapshots/TrialRegistryGasTest.json`); here its cost as a
- * transaction (`eth_estimateGas`) is shown for comparison, dominated by calldata.
+ * Gas of every state-changing operation of the TrialRegistry, in the worst case issue 5 names: a trial with
+ * a monitoring board (one more identity call), batches of 2^32 − 1 rows (the size does not matter: only
+ * the root is stored), fresh participant slots, the patient's nonce already non-zero, RESEARCH consent
+ * held in the real ConsentManager, an ordinary-account (EOA) signer relayed by the site.
+ *
+ * `verifyDataPoint` is a view: its execution gas with a depth-20 proof is measured in a Solidity test
+ * (`gasleft()` difference, test/trials/TrialRegistry.t.sol) and read here from
+ * snapshots/TrialRegistryGasTest.json, written by `vm.snapshotValue` (`npm run gas:snapshot`).
  *
  *   npx hardhat run scripts/bench/trials.ts
  */
-import { type ContractTransactionResponse } from "ethers";
-import { network } from "hardhat";
+import { readFileSync } from "node:fs";
 
-import { randomSalt } from "../../src/ids.ts";
-import { buildDataset, encodeRow, makeRow, participantId } from "../../src/trials.ts";
-import { type Ethers, randomHash } from "../../test/helpers/identity.ts";
-import { deployTrials } from "../../test/helpers/trials.ts";
+import { EnrolTypes, ReconsentTypes, WithdrawTypes } from "../../src/eip712.ts";
+import { Capabilities } from "../../src/roles.ts";
+import { Action, Category, Purpose } from "../../src/scopes.ts";
+import { outcomesCommitment, trialId as trialIdOf } from "../../src/trials.ts";
+import { type BenchSystem, DEADLINE, deploySystem, FAR, Seq, START } from "./system.ts";
+import { type BenchRow, isMain, type Measure, mined, printRows } from "./types.ts";
 
-/** A benchmark row (the shape of `scripts/bench/types.ts` on main). */
-export interface BenchRow {
-  op: string;
-  gas: bigint;
-  goal?: bigint;
-  floor?: bigint;
-  note?: string;
-}
+const SCOPES = Category.CONDITIONS | Category.LAB_RESULTS;
+const MAX_LEAVES = 2 ** 32 - 1;
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  return receipt!.gasUsed;
-}
-
-/** The benchmark: every state-changing operation of the TrialRegistry, worst case. */
-export async function benchTrials(ethers: Ethers): Promise<BenchRow[]> {
-  const f = await deployTrials(ethers);
-  const { trials, sponsorOp, siteOp, monitorOp, pat, patientId, researcherOrg } = f;
-  const rows: BenchRow[] = [];
-  const maxLeaves = 2 ** 32 - 1;
-
-  // A first trial, so the registry's own state is not fresh (no global counter exists, but be fair).
-  await f.registerTrial();
-  rows.push({
-    op: "registerTrial (with a monitoring board)",
-    gas: await gasOf(
-      trials
-        .connect(sponsorOp)
-        .registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), 0xffff, f.monitorOrg),
+/** The Solidity-measured rows: `verifyDataPoint` with a depth-20 proof, execution gas. */
+export function verifyDataPointRows(
+  file = new URL("../../snapshots/TrialRegistryGasTest.json", import.meta.url),
+): BenchRow[] {
+  const snap = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  const row = (key: string, op: string, note: string, goal?: bigint): BenchRow => {
+    if (snap[key] === undefined) throw new Error(`bench: ${key} is missing from ${file.pathname}`);
+    return { op, gas: BigInt(snap[key]), goal, note };
+  };
+  return [
+    row(
+      "verifyDataPoint_depth20_latestVersion",
+      "TrialRegistry.verifyDataPoint (view, depth 20)",
+      "execution gas (Solidity test, gasleft()); a row of the participant's latest consented version",
+      10_000n,
     ),
-    goal: 150_000n,
-    note: "2 slots: the trial and its outcomes commitment",
-  });
-  const t = await f.registerTrial();
-  rows.push({
-    op: "setSite",
-    gas: await gasOf(trials.connect(sponsorOp).setSite(t.trialId, f.siteOrg, true)),
-  });
-  await f.setConsent(true);
+    row(
+      "verifyDataPoint_depth20_earlierVersion",
+      "TrialRegistry.verifyDataPoint (view, depth 20, earlier version)",
+      "as above, a row of an earlier protocol version: one more cold slot (that version's consent)",
+    ),
+    row(
+      "verifyDataPoint_depth20_latestVersion_coldAccount",
+      "TrialRegistry.verifyDataPoint (view, depth 20, cold account)",
+      "as the first, plus 2,600 for the caller's first touch of the registry in its transaction",
+    ),
+  ];
+}
 
-  // Enrol directly, then by a relayed signature (fresh participant and history slots each time).
-  const direct = randomSalt();
-  rows.push({ op: "enrol", gas: await gasOf(trials.connect(pat).enrol(t.trialId, patientId, direct, 1)) });
-  const salt = randomSalt();
-  const deadline = await f.deadline();
-  const sig = await f.signEnrol(pat, {
-    trialId: t.trialId,
-    patientId,
-    salt,
-    protocolVersion: 1n,
-    nonce: await trials.nonces(patientId),
-    deadline,
-  });
-  rows.push({
-    op: "enrolWithSig (EOA signer, relayed by the site)",
-    gas: await gasOf(trials.connect(siteOp).enrolWithSig(t.trialId, patientId, salt, 1, pat, deadline, sig)),
-  });
-
-  // Batches: the first (index 0) and a later one, each with the largest leaf count.
-  const pid = participantId(patientId, t.trialId, salt);
-  const dataRows = Array.from({ length: 64 }, (_, i) => makeRow(pid, 1n, { visit: i, sbp: 120 + (i % 9) }));
-  const dataset = buildDataset(dataRows);
-  for (const label of ["first", "later"]) {
-    rows.push({
-      op: `commitData (${label} batch, ${maxLeaves} rows)`,
-      gas: await gasOf(trials.connect(siteOp).commitData(t.trialId, randomHash(), maxLeaves, randomHash())),
-      goal: 80_000n,
-      note: "1 new slot (the root); leaf count and schema hash in the event",
-    });
+export async function benchTrials(sys: BenchSystem): Promise<Measure> {
+  const { trials, consent, admin, pauser } = sys;
+  const s = new Seq("trials");
+  const C = Capabilities;
+  const sponsorOp = await sys.account(s);
+  const siteOp = await sys.account(s);
+  const monitorOp = await sys.account(s);
+  const sponsor = await sys.registerOrg("Sponsor", C.SPONSOR_TRIALS, sponsorOp.address, s);
+  const site = await sys.registerOrg("Provider", C.RESEARCH, siteOp.address, s);
+  const monitor = await sys.registerOrg("Provider", C.RESEARCH, monitorOp.address, s);
+  const researcher = await sys.registerOrg("Lab", C.RESEARCH, s.address(), s);
+  const pat = await sys.account(s);
+  const pat2 = await sys.account(s);
+  const patientId = await sys.registerPatient(pat.address, s);
+  const patient2 = await sys.registerPatient(pat2.address, s);
+  const domain = await sys.domainOf("TrialRegistry", trials);
+  // RESEARCH consent to the sponsor, in the ConsentManager.
+  for (const [w, p] of [
+    [pat, patientId],
+    [pat2, patient2],
+  ] as const) {
+    await mined(consent.connect(w).grant(p, sponsor, SCOPES, Action.READ, Purpose.RESEARCH, 0, FAR));
   }
-  const batchIndex = (await trials.getTrial(t.trialId)).batchCount;
-  await trials.connect(siteOp).commitData(t.trialId, dataset.root, dataset.leafCount, randomHash());
 
-  rows.push({
-    op: "publishInterim",
-    gas: await gasOf(trials.connect(monitorOp).publishInterim(t.trialId, randomHash())),
-  });
-  rows.push({
-    op: "amendProtocol",
-    gas: await gasOf(trials.connect(sponsorOp).amendProtocol(t.trialId, randomHash(), randomHash(), randomHash())),
-  });
-  const rdeadline = await f.deadline();
-  const rsig = await f.signReconsent(pat, {
-    trialId: t.trialId,
-    patientId,
-    salt,
-    protocolVersion: 2n,
-    nonce: await trials.nonces(patientId),
-    deadline: rdeadline,
-  });
-  rows.push({
-    op: "reconsentWithSig (relayed)",
-    gas: await gasOf(trials.connect(siteOp).reconsentWithSig(t.trialId, patientId, salt, 2, pat, rdeadline, rsig)),
-  });
-  const wdeadline = await f.deadline();
-  const wsig = await f.signWithdraw(pat, {
-    trialId: t.trialId,
-    patientId,
-    salt: direct,
-    nonce: await trials.nonces(patientId),
-    deadline: wdeadline,
-  });
-  rows.push({
-    op: "withdrawWithSig (relayed)",
-    gas: await gasOf(trials.connect(siteOp).withdrawWithSig(t.trialId, patientId, direct, pat, wdeadline, wsig)),
-  });
+  /** Registers a trial with a monitoring board; returns its id and the outcomes reveal. */
+  async function register() {
+    const registryIdHash = s.hash();
+    const outcomesSalt = s.hash();
+    const outcomesDefinitionHash = s.hash();
+    const commitment = outcomesCommitment(outcomesSalt, outcomesDefinitionHash);
+    const tx = trials.connect(sponsorOp).registerTrial(registryIdHash, s.hash(), s.hash(), commitment, SCOPES, monitor);
+    return { trialId: trialIdOf(sponsor, registryIdHash), outcomesSalt, outcomesDefinitionHash, tx };
+  }
 
-  // verifyDataPoint as a transaction, with the deepest proof this 64-row tree has (6) — for comparison.
-  const [p, version, hash, rowSalt] = encodeRow(dataRows[0]);
-  rows.push({
-    op: `verifyDataPoint as a transaction (depth ${dataset.proof(0).length})`,
-    gas: await trials.verifyDataPoint.estimateGas(t.trialId, batchIndex, p, version, hash, rowSalt, dataset.proof(0)),
-    note: "view; execution gas at depth 20 is measured in TrialRegistry.t.sol",
-  });
+  // A first trial, each patient enrolled in it: their nonces here are non-zero.
+  const warmUp = await register();
+  await mined(warmUp.tx);
+  await mined(trials.connect(sponsorOp).setSite(warmUp.trialId, site, true));
+  await mined(trials.connect(pat).enrol(warmUp.trialId, patientId, s.hash(), 1));
+  await mined(trials.connect(pat2).enrol(warmUp.trialId, patient2, s.hash(), 1));
 
-  const expiresAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 365n * 24n * 3600n;
-  rows.push({
-    op: "grantDataAccess",
-    gas: await gasOf(trials.connect(sponsorOp).grantDataAccess(t.trialId, researcherOrg, randomHash(), expiresAt)),
-  });
-  rows.push({
-    op: "revokeDataAccess",
-    gas: await gasOf(trials.connect(sponsorOp).revokeDataAccess(t.trialId, researcherOrg)),
-  });
-  rows.push({
-    op: "setSite (deauthorise)",
-    gas: await gasOf(trials.connect(sponsorOp).setSite(t.trialId, f.siteOrg, false)),
-  });
-  rows.push({ op: "lockDatabase", gas: await gasOf(trials.connect(sponsorOp).lockDatabase(t.trialId)) });
-  rows.push({
-    op: "publishResults",
-    gas: await gasOf(
-      trials.connect(sponsorOp).publishResults(t.trialId, randomHash(), t.outcomesSalt, t.outcomesDefinitionHash),
-    ),
-  });
-  return rows;
+  return async () => {
+    await sys.setTime(START.trials);
+    const rows: BenchRow[] = [];
+    const m = async (...args: Parameters<BenchSystem["measure"]>) => rows.push(await sys.measure(...args));
+    const t = await register();
+    const id = t.trialId;
+    await m("TrialRegistry.registerTrial", t.tx, {
+      goal: 150_000n,
+      note: "with a monitoring board",
+    });
+    await m("TrialRegistry.setSite (authorise)", trials.connect(sponsorOp).setSite(id, site, true));
+    const salt = s.hash();
+    await m("TrialRegistry.enrol", trials.connect(pat).enrol(id, patientId, salt, 1), {
+      note: "by the patient; RESEARCH consent read from the ConsentManager",
+    });
+    const salt2 = s.hash();
+    const eSig = await pat2.signTypedData(domain, EnrolTypes, {
+      trialId: id,
+      patientId: patient2,
+      salt: salt2,
+      protocolVersion: 1,
+      nonce: await trials.nonces(patient2),
+      deadline: DEADLINE,
+    });
+    await m(
+      "TrialRegistry.enrolWithSig",
+      trials.connect(siteOp).enrolWithSig(id, patient2, salt2, 1, pat2.address, DEADLINE, eSig),
+      { note: "EOA signer, relayed by the site" },
+    );
+    for (const label of ["first", "later"]) {
+      await m(
+        `TrialRegistry.commitData (${label} batch)`,
+        trials.connect(siteOp).commitData(id, s.hash(), MAX_LEAVES, s.hash()),
+        { goal: 80_000n, note: "2^32 − 1 rows: only the root is stored" },
+      );
+    }
+    await m("TrialRegistry.publishInterim", trials.connect(monitorOp).publishInterim(id, s.hash()), {
+      note: "the monitoring board",
+    });
+    await m("TrialRegistry.amendProtocol", trials.connect(sponsorOp).amendProtocol(id, s.hash(), s.hash(), s.hash()));
+    await m("TrialRegistry.reconsent", trials.connect(pat).reconsent(id, patientId, salt, 2));
+    const rSig = await pat2.signTypedData(domain, ReconsentTypes, {
+      trialId: id,
+      patientId: patient2,
+      salt: salt2,
+      protocolVersion: 2,
+      nonce: await trials.nonces(patient2),
+      deadline: DEADLINE,
+    });
+    await m(
+      "TrialRegistry.reconsentWithSig",
+      trials.connect(siteOp).reconsentWithSig(id, patient2, salt2, 2, pat2.address, DEADLINE, rSig),
+      { note: "relayed" },
+    );
+    await m("TrialRegistry.withdraw", trials.connect(pat).withdraw(id, patientId, salt));
+    const wSig = await pat2.signTypedData(domain, WithdrawTypes, {
+      trialId: id,
+      patientId: patient2,
+      salt: salt2,
+      nonce: await trials.nonces(patient2),
+      deadline: DEADLINE,
+    });
+    await m(
+      "TrialRegistry.withdrawWithSig",
+      trials.connect(siteOp).withdrawWithSig(id, patient2, salt2, pat2.address, DEADLINE, wSig),
+      { note: "relayed" },
+    );
+    await m("TrialRegistry.grantDataAccess", trials.connect(sponsorOp).grantDataAccess(id, researcher, s.hash(), FAR));
+    await m("TrialRegistry.revokeDataAccess", trials.connect(sponsorOp).revokeDataAccess(id, researcher));
+    await m("TrialRegistry.setSite (deauthorise)", trials.connect(sponsorOp).setSite(id, site, false));
+    await m("TrialRegistry.lockDatabase", trials.connect(sponsorOp).lockDatabase(id));
+    await m(
+      "TrialRegistry.publishResults",
+      trials.connect(sponsorOp).publishResults(id, s.hash(), t.outcomesSalt, t.outcomesDefinitionHash),
+      { note: "reveals the outcome definitions" },
+    );
+    await m("TrialRegistry.pause", trials.connect(pauser).pause(), { note: "PAUSER" });
+    await m("TrialRegistry.unpause", trials.connect(admin).unpause(), { note: "ADMIN" });
+    rows.push(await sys.measureSetAuthority("TrialRegistry", trials));
+    rows.push(...verifyDataPointRows());
+    return rows;
+  };
 }
 
-if (process.argv.some((arg) => arg.endsWith("scripts/bench/trials.ts"))) {
-  const { ethers } = await network.create();
-  const rows = await benchTrials(ethers as unknown as Ethers);
-  console.table(
-    rows.map((r) => ({
-      op: r.op,
-      gas: Number(r.gas),
-      goal: r.goal === undefined ? "" : Number(r.goal),
-      ok: r.goal === undefined ? "" : r.gas <= r.goal ? "yes" : "OVER",
-      note: r.note ?? "",
-    })),
-  );
+if (isMain(import.meta.url)) {
+  const sys = await deploySystem();
+  const measure = await benchTrials(sys);
+  await sys.populate(1);
+  printRows("TrialRegistry", await measure());
 }
