@@ -310,12 +310,13 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         if (status != IRecordRegistry.RecordStatus.Live) revert ConsentRecordNotLive(recordId, status);
         if (!ofPatient) revert ConsentRecordOfAnotherPatient(recordId, patientId);
         if (scopes & Scopes.bit(category) == 0) revert ConsentCategoryOutsideScopes(recordId, category, scopes);
+        // An emergency disclosure is checked against the open break-glass window first: it names the
+        // opening it was made under, and skips the grant's storage read (the costlier path otherwise).
         uint256 accessId;
-        if (!hasAccess(patientId, recipientOrg, scopes, Scopes.READ, purpose)) {
-            if (purpose != Scopes.EMERGENCY || !hasEmergencyAccess(patientId, recipientOrg, scopes)) {
-                revert ConsentNotCovered(patientId, recipientOrg, scopes, purpose);
-            }
+        if (purpose == Scopes.EMERGENCY && hasEmergencyAccess(patientId, recipientOrg, scopes)) {
             accessId = _windows[patientId][recipientOrg].accessId;
+        } else if (!hasAccess(patientId, recipientOrg, scopes, Scopes.READ, purpose)) {
+            revert ConsentNotCovered(patientId, recipientOrg, scopes, purpose);
         }
         emit AccessLogged(patientId, recipientOrg, recordId, callerOrg, Scopes.redact(scopes), purpose, accessId);
     }
