@@ -13,6 +13,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { getAddress, isAddress, isHexString, type ContractTransactionResponse, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { MEDCHAIN_FUTURE_IDS } from "../src/deployments.ts";
 import { decodeContractError, MedChainContractError } from "../src/errors.ts";
 import { Gs1Error } from "../src/gs1.ts";
 import { MerkleError } from "../src/merkle.ts";
@@ -83,19 +84,19 @@ export function command<A>(
  * ignition/modules/*.ts. The escrow belongs to the top module, `MedChain` as `medchain deploy` deploys it.
  */
 export const DEPLOYMENT_KEYS = {
-  manager: "Governance#MedChainAccessManager",
-  identity: "Identity#IdentityRegistry",
-  records: "Consent#RecordRegistry",
-  consent: "Consent#ConsentManager",
-  supply: "Supply#SupplyChain",
-  trials: "Trials#TrialRegistry",
-  claims: "MedChain#ClaimEscrow",
+  manager: MEDCHAIN_FUTURE_IDS.manager[0],
+  identity: MEDCHAIN_FUTURE_IDS.identity[0],
+  records: MEDCHAIN_FUTURE_IDS.records[0],
+  consent: MEDCHAIN_FUTURE_IDS.consent[0],
+  supply: MEDCHAIN_FUTURE_IDS.supply[0],
+  trials: MEDCHAIN_FUTURE_IDS.trials[0],
+  claims: MEDCHAIN_FUTURE_IDS.claims[0],
 } as const;
 
-/** Other future ids of a key: on a real network the system is deployed as `MedChainWithToken`. */
-const KEY_ALIASES: Record<string, string[]> = {
-  [DEPLOYMENT_KEYS.claims]: ["MedChainWithToken#ClaimEscrow"],
-};
+/** Other future ids of a key (the SDK's table): on a real network the system is `MedChainWithToken`. */
+const KEY_ALIASES: Record<string, readonly string[]> = Object.fromEntries(
+  Object.values(MEDCHAIN_FUTURE_IDS).map(([key, ...aliases]) => [key, aliases]),
+);
 
 /** The deployment folder of a chain. */
 export function deploymentDir(hre: HardhatRuntimeEnvironment, chainId: bigint): string {
