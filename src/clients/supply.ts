@@ -25,7 +25,13 @@ import { expiryToUnix, type Gs1Expiry, type Gs1ParseOptions, gtinToUint, normali
 import { lotHash, lotId as lotIdOf, MerkleError, serialHash } from "../merkle.ts";
 import { OrgKind, type OrgKindName } from "../roles.ts";
 import type { ProofSource, SerialProofStore } from "../serial-store.ts";
-import { type LogRangeOptions, queryFilterPaged, resolveLogRange, blockTimestamps } from "../views/paging.ts";
+import {
+  type LogRangeOptions,
+  queryFilterPaged,
+  resolveLogRange,
+  blockTimestamps,
+  latestBlockNumber,
+} from "../views/paging.ts";
 import { type CustodyTimeline, LOT_STATUS_NAMES, type LotStatusName, lotTimeline } from "../views/supply.ts";
 import { type EpcisDocument, type EpcisExportOptions, EpcisError, toEpcisDocument } from "../epcis.ts";
 
@@ -388,7 +394,7 @@ export class SupplyClient {
     const hash = lotHash(pack.lot);
     const id = lotIdOf(gtin, hash);
     const sHash = serialHash(pack.serial);
-    const blockNumber = await this.#provider().getBlockNumber();
+    const blockNumber = await latestBlockNumber(this.#provider()); // not a cached number: a recall may be one block old
     const base = {
       gtin: pack.gtin,
       lot: pack.lot,

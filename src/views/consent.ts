@@ -15,7 +15,7 @@
 import { type Log, type LogDescription, type Provider, toBeHex, zeroPadValue } from "ethers";
 
 import type { ConsentManager } from "../../typechain-types/index.ts";
-import { type LogRangeOptions, queryLogsInChunks } from "./paging.ts";
+import { latestBlockNumber, type LogRangeOptions, queryLogsInChunks } from "./paging.ts";
 
 /** A uint256 as an indexed topic. */
 export function uintTopic(value: bigint | number): string {
@@ -138,7 +138,7 @@ export async function patientConsentView(
   options: LogRangeOptions = {},
 ): Promise<PatientConsentView> {
   const { provider, address } = await context(consent);
-  const toBlock = options.toBlock ?? (await provider.getBlockNumber());
+  const toBlock = options.toBlock ?? (await latestBlockNumber(provider));
   const topics = [
     [topicOf(consent, "ConsentGranted"), topicOf(consent, "ConsentRevoked"), topicOf(consent, "DenyMaskSet")],
     uintTopic(patientId),

@@ -37,10 +37,21 @@ export const DEFAULT_LOG_CHUNK = 10_000;
 
 // ─── Functions ───────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The chain's latest block number, asked of the node itself. ethers' `JsonRpcProvider` answers a
+ * `getBlockNumber()` made within 250 ms of an identical request from its cache, so a view read right
+ * after `tx.wait()` could stop one block short and miss the transaction's own event; `send` is not cached.
+ */
+export async function latestBlockNumber(provider: Provider): Promise<number> {
+  const rpc = provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
+  if (typeof rpc.send === "function") return Number(await rpc.send("eth_blockNumber", []));
+  return provider.getBlockNumber();
+}
+
 /** Resolves a range's defaults against the provider (`toBlock` = the latest block now). Throws on a bad range. */
 export async function resolveLogRange(provider: Provider, options: LogRangeOptions = {}): Promise<ResolvedLogRange> {
   const fromBlock = options.fromBlock ?? 0;
-  const toBlock = options.toBlock ?? (await provider.getBlockNumber());
+  const toBlock = options.toBlock ?? (await latestBlockNumber(provider));
   const chunkSize = options.chunkSize ?? DEFAULT_LOG_CHUNK;
   if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new RangeError(`fromBlock ${fromBlock} is not a block`);
   if (!Number.isSafeInteger(toBlock) || toBlock < 0) throw new RangeError(`toBlock ${toBlock} is not a block`);
@@ -115,7 +126,7 @@ export async function queryLogsInChunks(
   const chunk = options.chunkSize ?? DEFAULT_LOG_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError("chunkSize must be a positive integer");
   const from = options.fromBlock ?? 0;
-  const to = options.toBlock ?? (await provider.getBlockNumber());
+  const to = options.toBlock ?? (await latestBlockNumber(provider));
   const split = options.splitOnError ?? isRangeTooLarge;
   const out: Log[] = [];
 
