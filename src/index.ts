@@ -23,3 +23,4 @@ export * from "./clients/records.ts";
 export * from "./views/consent.ts";
 export * from "./fhir.ts";
 export * from "./deployments.ts";
+export * from "./clients/claims.ts";
