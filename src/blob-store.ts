@@ -239,6 +239,7 @@ export class FolderBlobStore implements BlobStore {
   }
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The `code` of a Node.js file-system error (`ENOENT`, …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 }

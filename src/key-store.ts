@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 
 import { keccak256 } from "ethers";
 
+import { errorCode } from "./blob-store.ts";
 import { parseKeyWrap } from "./crypto.ts";
 
 // ─── types ───────────────────────────────────────────────────────────────────────────────────────
@@ -403,8 +404,4 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // e.g. Windows (EPERM/EISDIR), or the folder is gone: the rename itself is still atomic.
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 }

@@ -23,7 +23,6 @@ import {
   Contract,
   Interface,
   type ContractRunner,
-  type Log,
   type Provider,
   isHexString,
   keccak256,
@@ -32,6 +31,7 @@ import {
 
 import { randomSalt } from "./ids.ts";
 import { processProof } from "./merkle.ts";
+import { blockTimestamps, compareLogs, DEFAULT_LOG_CHUNK, queryLogsInChunks } from "./views/paging.ts";
 import { canonicalJson, type JsonObject } from "./records.ts";
 
 // ─── Types ───────────────────────────────────────────────────────────────────────────────────────
@@ -324,33 +324,25 @@ export async function trialTimeline(
   options: TimelineOptions = {},
 ): Promise<TimelineEntry[]> {
   checkBytes32("trialTimeline: trialId", trial);
-  const fromBlock = options.fromBlock ?? 0;
-  const toBlock = options.toBlock ?? (await provider.getBlockNumber());
-  const pageSize = options.pageSize ?? 10_000;
+  const pageSize = options.pageSize ?? DEFAULT_LOG_CHUNK;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
     throw new TrialDataError("BAD_INPUT", `trialTimeline: pageSize ${pageSize} is not a positive integer`);
   }
   const topics = TRIAL_EVENTS.map((name) => trialInterface.getEvent(name)!.topicHash);
-  const logs: Log[] = [];
-  for (let start = fromBlock; start <= toBlock; start += pageSize) {
-    const end = Math.min(start + pageSize - 1, toBlock);
-    logs.push(
-      ...(await provider.getLogs({
-        address: registryAddress,
-        topics: [topics, trial],
-        fromBlock: start,
-        toBlock: end,
-      })),
-    );
-  }
-  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  const timestamps = new Map<number, number>();
+  const logs = (
+    await queryLogsInChunks(provider, registryAddress, [topics, trial], {
+      fromBlock: options.fromBlock,
+      toBlock: options.toBlock,
+      chunkSize: pageSize,
+    })
+  ).sort(compareLogs);
+  const timestamps = await blockTimestamps(
+    provider,
+    logs.map((l) => l.blockNumber),
+  );
   const entries: TimelineEntry[] = [];
   for (const log of logs) {
     const parsed = trialInterface.parseLog(log)!;
-    if (!timestamps.has(log.blockNumber)) {
-      timestamps.set(log.blockNumber, (await provider.getBlock(log.blockNumber))!.timestamp);
-    }
     const args: Record<string, string | bigint | boolean> = {};
     parsed.fragment.inputs.forEach((input, i) => {
       args[input.name] = parsed.args[i] as string | bigint | boolean;
