@@ -25,8 +25,19 @@ library TrialHashes {
         uint32 protocolVersion,
         bytes32 rowHash,
         bytes32 salt
-    ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(participant, protocolVersion, rowHash, salt))));
+    ) internal pure returns (bytes32 leaf) {
+        // Same bytes as `keccak256(bytes.concat(keccak256(abi.encode(...))))`, without allocating memory: the
+        // 128-byte encoding is written past the free memory pointer (not claimed), the inner hash at 0x00.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, participant)
+            mstore(add(m, 0x20), and(protocolVersion, 0xffffffff))
+            mstore(add(m, 0x40), rowHash)
+            mstore(add(m, 0x60), salt)
+            mstore(0x00, keccak256(m, 0x80))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     /// @notice The commitment to a trial's outcome definitions: `keccak256(abi.encode(salt, definitionHash))`.
@@ -43,18 +54,21 @@ library TrialHashes {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             node := leaf
-            let end := add(proof.offset, shl(5, proof.length))
-            for {
+            if proof.length {
                 let p := proof.offset
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                let sibling := calldataload(p)
-                // sibling < node: node goes to 0x20 and sibling to 0x00; otherwise node first.
-                let nodeAt := shl(5, lt(sibling, node))
-                mstore(nodeAt, node)
-                mstore(xor(nodeAt, 0x20), sibling)
-                node := keccak256(0x00, 0x40)
+                let end := add(p, shl(5, proof.length))
+                for {} 1 {} {
+                    let sibling := calldataload(p)
+                    // sibling < node: node goes to 0x20 and sibling to 0x00; otherwise node first.
+                    let nodeAt := shl(5, lt(sibling, node))
+                    mstore(nodeAt, node)
+                    mstore(xor(nodeAt, 0x20), sibling)
+                    node := keccak256(0x00, 0x40)
+                    p := add(p, 0x20)
+                    if iszero(lt(p, end)) {
+                        break
+                    }
+                }
             }
         }
     }
