@@ -76,12 +76,27 @@ interface ITrialRegistry {
         uint32 withdrawnFromBatch;
     }
 
-    /// @notice A participant's consent to one protocol version.
+    /// @notice Why a participant's consent to a protocol version stopped being its latest.
+    enum ConsentEnd {
+        Open,
+        Reconsented,
+        Withdrawn
+    }
+
+    /// @notice A participant's consent to one protocol version, one storage slot: with the batch root, all that
+    ///         `verifyDataPoint` reads for a row under that version committed while it was the participant's
+    ///         latest consent.
     /// @param consentedAt When (0: never).
-    /// @param fromBatch The trial's batch count then.
+    /// @param fromBatch The trial's batch count then: rows under this version count from this batch on.
+    /// @param enrolledFromBatch The participant's batch count at enrolment (a copy, so this slot answers alone).
+    /// @param untilBatch The batch count when this stopped being the participant's latest consent (0 while `Open`).
+    /// @param end What stopped it: a re-consent to a later version, or the participant's withdrawal.
     struct VersionConsent {
         uint64 consentedAt;
         uint32 fromBatch;
+        uint32 enrolledFromBatch;
+        uint32 untilBatch;
+        ConsentEnd end;
     }
 
     // ------------------------------------------------------------------ events
@@ -343,9 +358,11 @@ interface ITrialRegistry {
 
     // ------------------------------------------------------------------ verification and views
 
-    /// @notice Checks a data row against batch `batchIndex`: hashes the row's fields itself (it never takes
-    ///         a leaf), verifies the proof, then the participant's enrolment, withdrawal and consent at the
-    ///         time of the commit. Reverts for an unknown batch.
+    /// @notice Checks a data row against batch `batchIndex`: first the participant's enrolment, withdrawal and
+    ///         consent to `protocolVersion` when the batch was committed (`NotEnrolled`, `WithdrawnBeforeCommit`,
+    ///         `VersionMismatch`, in that order), then, when those allow the row, its inclusion: it hashes the
+    ///         row's fields itself (it never takes a leaf) and verifies the proof (`NotIncluded` or
+    ///         `Included`). Reverts for an unknown batch.
     /// @param proof The Merkle proof (siblings from the leaf up, sorted-pair hashing).
     /// @return status What was found.
     function verifyDataPoint(

@@ -25,8 +25,19 @@ library TrialHashes {
         uint32 protocolVersion,
         bytes32 rowHash,
         bytes32 salt
-    ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(participant, protocolVersion, rowHash, salt))));
+    ) internal pure returns (bytes32 leaf) {
+        // Same bytes as `keccak256(bytes.concat(keccak256(abi.encode(...))))`, without allocating memory: the
+        // 128-byte encoding is written past the free memory pointer (not claimed), the inner hash at 0x00.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, participant)
+            mstore(add(m, 0x20), and(protocolVersion, 0xffffffff))
+            mstore(add(m, 0x40), rowHash)
+            mstore(add(m, 0x60), salt)
+            mstore(0x00, keccak256(m, 0x80))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     /// @notice The commitment to a trial's outcome definitions: `keccak256(abi.encode(salt, definitionHash))`.
@@ -36,25 +47,29 @@ library TrialHashes {
 
     /// @notice The root reached from `leaf` through `proof`, hashing each pair sorted: exactly OpenZeppelin's
     ///         `MerkleProof.processProofCalldata` (a differential fuzz test checks it), written as a tight loop
-    ///         because it dominates `verifyDataPoint`: about 90 gas a level instead of about 350.
+    ///         because it dominates `verifyDataPoint`: about 130 gas a level (42 of them the hash) instead of
+    ///         about 350.
     /// @dev Each level writes the smaller node at 0x00 and the larger at 0x20 (scratch space, so memory-safe)
     ///      and hashes the 64 bytes: `commutativeKeccak256(node, sibling)`.
     function processProof(bytes32[] calldata proof, bytes32 leaf) internal pure returns (bytes32 node) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             node := leaf
-            let end := add(proof.offset, shl(5, proof.length))
-            for {
+            if proof.length {
                 let p := proof.offset
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                let sibling := calldataload(p)
-                // sibling < node: node goes to 0x20 and sibling to 0x00; otherwise node first.
-                let nodeAt := shl(5, lt(sibling, node))
-                mstore(nodeAt, node)
-                mstore(xor(nodeAt, 0x20), sibling)
-                node := keccak256(0x00, 0x40)
+                let end := add(p, shl(5, proof.length))
+                for {} 1 {} {
+                    let sibling := calldataload(p)
+                    // sibling < node: node goes to 0x20 and sibling to 0x00; otherwise node first.
+                    let nodeAt := shl(5, lt(sibling, node))
+                    mstore(nodeAt, node)
+                    mstore(xor(nodeAt, 0x20), sibling)
+                    node := keccak256(0x00, 0x40)
+                    p := add(p, 0x20)
+                    if iszero(lt(p, end)) {
+                        break
+                    }
+                }
             }
         }
     }

@@ -316,20 +316,10 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     ) external view returns (DataPointStatus) {
         bytes32 root = _batchRoots[trialId][batchIndex];
         if (root == 0) revert TrialUnknownBatch(trialId, batchIndex);
+        DataPointStatus status = _consentStatus(trialId, participantId, protocolVersion, batchIndex);
+        if (status != DataPointStatus.Included) return status;
         bytes32 leaf = TrialHashes.dataLeaf(participantId, protocolVersion, rowHash, salt);
         if (TrialHashes.processProof(proof, leaf) != root) return DataPointStatus.NotIncluded;
-
-        Participant memory p = _participants[trialId][participantId];
-        if (p.enrolledAt == 0 || batchIndex < p.enrolledFromBatch) return DataPointStatus.NotEnrolled;
-        if (p.withdrawnAt != 0 && batchIndex >= p.withdrawnFromBatch) return DataPointStatus.WithdrawnBeforeCommit;
-        // Fast path: the row is under the latest version consented to (one slot read, no history).
-        uint256 consentedFromBatch = p.consentedFromBatch;
-        if (protocolVersion != p.consentedVersion) {
-            VersionConsent memory c = _versionConsents[trialId][participantId][protocolVersion];
-            if (c.consentedAt == 0) return DataPointStatus.VersionMismatch;
-            consentedFromBatch = c.fromBatch;
-        }
-        if (batchIndex < consentedFromBatch) return DataPointStatus.VersionMismatch;
         return DataPointStatus.Included;
     }
 
@@ -403,6 +393,54 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     }
 
     // ------------------------------------------------------------------ internal: checks
+
+    /// @dev The participant's standing for a row under `version` committed in batch `batchIndex`. One slot (the
+    ///      version's consent) answers, except for a version never consented to and for a row committed after
+    ///      the participant had moved on to a later version: those read the participant's slot too.
+    function _consentStatus(
+        bytes32 trialId,
+        bytes32 participantId,
+        uint32 version,
+        uint256 batchIndex
+    ) private view returns (DataPointStatus) {
+        // Both slots are read as raw words, fields in struct order from the low bits: unpacking them into
+        // memory structs would cost more than the rest of the logic.
+        uint256 c = _word(_versionConsents[trialId][participantId][version]);
+        // VersionConsent: consentedAt (64) | fromBatch (32) | enrolledFromBatch (32) | untilBatch (32) | end (8)
+        uint256 end = uint8(c >> 160);
+        if (c == 0 || (end == uint8(ConsentEnd.Reconsented) && batchIndex >= uint32(c >> 128))) {
+            // Participant: enrolledAt (64) | enrolledFromBatch (32) | consentedVersion (32) |
+            // consentedFromBatch (32) | withdrawnAt (64) | withdrawnFromBatch (32)
+            uint256 p = _word(_participants[trialId][participantId]);
+            if (uint64(p) == 0 || batchIndex < uint32(p >> 64)) return DataPointStatus.NotEnrolled;
+            if (uint64(p >> 160) != 0 && batchIndex >= p >> 224) return DataPointStatus.WithdrawnBeforeCommit;
+            if (c == 0) return DataPointStatus.VersionMismatch;
+            return DataPointStatus.Included; // consented before this batch (untilBatch >= fromBatch)
+        }
+        if (batchIndex < uint32(c >> 96)) return DataPointStatus.NotEnrolled;
+        // Withdrawal comes after the latest consent: only that version's window can end with it.
+        if (end == uint8(ConsentEnd.Withdrawn) && batchIndex >= uint32(c >> 128)) {
+            return DataPointStatus.WithdrawnBeforeCommit;
+        }
+        if (batchIndex < uint32(c >> 64)) return DataPointStatus.VersionMismatch;
+        return DataPointStatus.Included;
+    }
+
+    /// @dev The raw word of a version consent's slot.
+    function _word(VersionConsent storage consent) private view returns (uint256 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(consent.slot)
+        }
+    }
+
+    /// @dev The raw word of a participant's slot.
+    function _word(Participant storage participant) private view returns (uint256 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(participant.slot)
+        }
+    }
 
     /// @dev The trial exists and the caller operates for its (still active) sponsor organisation.
     function _checkSponsor(bytes32 trialId) private view returns (Trial storage trial) {
@@ -507,7 +545,13 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         p.enrolledFromBatch = fromBatch;
         p.consentedVersion = protocolVersion;
         p.consentedFromBatch = fromBatch;
-        _versionConsents[trialId][participantId][protocolVersion] = VersionConsent(uint64(block.timestamp), fromBatch);
+        _versionConsents[trialId][participantId][protocolVersion] = VersionConsent({
+            consentedAt: uint64(block.timestamp),
+            fromBatch: fromBatch,
+            enrolledFromBatch: fromBatch,
+            untilBatch: 0,
+            end: ConsentEnd.Open
+        });
         emit ParticipantEnrolled(trialId, participantId, protocolVersion);
     }
 
@@ -532,9 +576,16 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         _checkResearchConsent(trial, trialId, patientId, participantId);
 
         uint32 fromBatch = trial.batchCount;
+        _closeConsent(trialId, participantId, p.consentedVersion, fromBatch, ConsentEnd.Reconsented);
         p.consentedVersion = protocolVersion;
         p.consentedFromBatch = fromBatch;
-        _versionConsents[trialId][participantId][protocolVersion] = VersionConsent(uint64(block.timestamp), fromBatch);
+        _versionConsents[trialId][participantId][protocolVersion] = VersionConsent({
+            consentedAt: uint64(block.timestamp),
+            fromBatch: fromBatch,
+            enrolledFromBatch: p.enrolledFromBatch,
+            untilBatch: 0,
+            end: ConsentEnd.Open
+        });
         emit ParticipantReconsented(trialId, participantId, protocolVersion);
     }
 
@@ -548,6 +599,20 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         uint32 fromBatch = _trials[trialId].batchCount;
         p.withdrawnAt = uint64(block.timestamp);
         p.withdrawnFromBatch = fromBatch;
+        _closeConsent(trialId, participantId, p.consentedVersion, fromBatch, ConsentEnd.Withdrawn);
         emit ParticipantWithdrawn(trialId, participantId, uint64(block.timestamp), fromBatch);
+    }
+
+    /// @dev Ends the window of the participant's latest consent (so `verifyDataPoint` reads that slot alone).
+    function _closeConsent(
+        bytes32 trialId,
+        bytes32 participantId,
+        uint32 version,
+        uint32 untilBatch,
+        ConsentEnd end
+    ) private {
+        VersionConsent storage c = _versionConsents[trialId][participantId][version];
+        c.untilBatch = untilBatch;
+        c.end = end;
     }
 }

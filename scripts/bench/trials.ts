@@ -35,13 +35,19 @@ export function verifyDataPointRows(
     row(
       "verifyDataPoint_depth20_latestVersion",
       "TrialRegistry.verifyDataPoint (view, depth 20)",
-      "execution gas (Solidity test, gasleft()); a row of the participant's latest consented version",
+      "execution gas (Solidity test, gasleft()); a row under the participant's latest consented version: batch root + that version's consent, cold",
       10_000n,
     ),
     row(
       "verifyDataPoint_depth20_earlierVersion",
       "TrialRegistry.verifyDataPoint (view, depth 20, earlier version)",
-      "as above, a row of an earlier protocol version: one more cold slot (that version's consent)",
+      "a row under an earlier version, committed while that was the participant's consent: the same two cold slots",
+      10_000n,
+    ),
+    row(
+      "verifyDataPoint_depth20_earlierVersionCommittedLate",
+      "TrialRegistry.verifyDataPoint (view, depth 20, earlier version committed late)",
+      "a row under an earlier version committed after the participant's re-consent: one more cold slot (its withdrawal)",
     ),
     row(
       "verifyDataPoint_depth20_latestVersion_coldAccount",

@@ -78,7 +78,8 @@ contract TrialRegistryTest is TrialsBase {
         _expect(batchIndex, pid, rowHash, rowSalt, proof, ITrialRegistry.DataPointStatus.Included);
         _expect(batchIndex, pid, rowHash ^ tamper, rowSalt, proof, ITrialRegistry.DataPointStatus.NotIncluded);
         _expect(batchIndex, pid, rowHash, rowSalt ^ tamper, proof, ITrialRegistry.DataPointStatus.NotIncluded);
-        _expect(batchIndex, pid ^ tamper, rowHash, rowSalt, proof, ITrialRegistry.DataPointStatus.NotIncluded);
+        // Another participant id names nobody enrolled: the participant's standing is checked before the proof.
+        _expect(batchIndex, pid ^ tamper, rowHash, rowSalt, proof, ITrialRegistry.DataPointStatus.NotEnrolled);
     }
 
     function _expect(
@@ -154,6 +155,79 @@ contract TrialRegistryTest is TrialsBase {
         );
     }
 
+    /// @notice Whatever the history (enrolment, commits, amendments, re-consents, a withdrawal, in any order),
+    ///         `verifyDataPoint` answers for every version and batch what the rule says, written out here from
+    ///         the history alone: NotEnrolled before the enrolment, WithdrawnBeforeCommit from the withdrawal
+    ///         on, VersionMismatch for a version not consented to by then, Included otherwise (every batch
+    ///         holds a row under each version 1..4).
+    function testFuzz_statusFollowsTheConsentHistory(uint256 seed) public {
+        bytes32 pid = TrialHashes.participantId(patientId, trialId, SALT);
+        bytes32[4] memory leaves;
+        for (uint32 v = 1; v <= 4; ++v) leaves[v - 1] = trials.dataLeaf(pid, v, keccak256(abi.encode(v)), SALT);
+        bytes32 root = _hashPair(_hashPair(leaves[0], leaves[1]), _hashPair(leaves[2], leaves[3]));
+
+        History memory h;
+        h.withdrawnFrom = type(uint256).max;
+        uint32 version = 1;
+        uint32 consented;
+        for (uint256 i = 0; i < 14; ++i) {
+            uint256 op = uint256(keccak256(abi.encode(seed, i))) % 5;
+            uint32 batches = trials.getTrial(trialId).batchCount;
+            if (op == 0) {
+                _commit(root);
+            } else if (op == 1 && version < 4) {
+                vm.prank(sponsorOp);
+                trials.amendProtocol(trialId, keccak256(abi.encode(i)), keccak256("plan"), keccak256("reason"));
+                ++version;
+            } else if (op == 2 && !h.enrolled) {
+                _enrol(SALT);
+                (h.enrolled, h.enrolledFrom, consented) = (true, batches, version);
+                h.consentedFrom[version] = batches + 1;
+            } else if (op == 3 && h.enrolled && h.withdrawnFrom == type(uint256).max && consented != version) {
+                vm.prank(patient);
+                trials.reconsent(trialId, patientId, SALT, version);
+                consented = version;
+                h.consentedFrom[version] = batches + 1;
+            } else if (op == 4 && h.enrolled && h.withdrawnFrom == type(uint256).max) {
+                vm.prank(patient);
+                trials.withdraw(trialId, patientId, SALT);
+                h.withdrawnFrom = batches;
+            }
+        }
+        _commit(root);
+
+        uint32 count = trials.getTrial(trialId).batchCount;
+        for (uint32 v = 1; v <= 4; ++v) {
+            bytes32[] memory proof = new bytes32[](2);
+            proof[0] = leaves[(v - 1) ^ 1];
+            proof[1] = v <= 2 ? _hashPair(leaves[2], leaves[3]) : _hashPair(leaves[0], leaves[1]);
+            for (uint256 b = 0; b < count; ++b) {
+                assertEq(
+                    _status(trials.verifyDataPoint(trialId, b, pid, v, keccak256(abi.encode(v)), SALT, proof)),
+                    uint256(_expected(h, v, b)),
+                    "status"
+                );
+            }
+        }
+    }
+
+    /// @dev A participant's history as the fuzz test saw it. `consentedFrom[v]`: 1 + the batch count when
+    ///      version v was consented to (0: never).
+    struct History {
+        bool enrolled;
+        uint256 enrolledFrom;
+        uint256 withdrawnFrom;
+        uint256[5] consentedFrom;
+    }
+
+    function _expected(History memory h, uint32 v, uint256 b) internal pure returns (ITrialRegistry.DataPointStatus) {
+        if (!h.enrolled || b < h.enrolledFrom) return ITrialRegistry.DataPointStatus.NotEnrolled;
+        if (b >= h.withdrawnFrom) return ITrialRegistry.DataPointStatus.WithdrawnBeforeCommit;
+        if (h.consentedFrom[v] == 0 || b + 1 < h.consentedFrom[v])
+            return ITrialRegistry.DataPointStatus.VersionMismatch;
+        return ITrialRegistry.DataPointStatus.Included;
+    }
+
     // ------------------------------------------------------------------ fuzz: commitments
 
     /// @notice Results reveal only the committed outcome definitions; anything else is outcome switching.
@@ -221,23 +295,32 @@ contract TrialRegistryGasTest is TrialsBase {
         super.setUp();
         pid = _enrol(keccak256("participant salt"));
         proof = _siblings(keccak256("siblings"), 20);
-        // Batch 0: a version-1 row. Then an amendment and re-consent; batch 1: a version-2 row.
+        // Batch 0: a version-1 row. Then an amendment and re-consent; batch 1: a version-2 row; batch 2: a
+        // version-1 row committed late (after the re-consent).
         _commit(_rootOf(trials.dataLeaf(pid, 1, ROW, ROW_SALT), proof));
         vm.prank(sponsorOp);
         trials.amendProtocol(trialId, keccak256("protocol v2"), keccak256("plan v2"), keccak256("reason"));
         vm.prank(patient);
         trials.reconsent(trialId, patientId, keccak256("participant salt"), 2);
         _commit(_rootOf(trials.dataLeaf(pid, 2, ROW, ROW_SALT), proof));
+        _commit(_rootOf(trials.dataLeaf(pid, 1, ROW, ROW_SALT), proof));
     }
 
-    /// @notice A row under the latest version consented to: batch root and participant slot, both cold.
+    /// @notice A row under the latest version consented to: batch root and that version's consent, both cold.
     function test_verifyDataPoint_depth20_gas_latestVersion() public {
         vm.snapshotValue("verifyDataPoint_depth20_latestVersion", _measure(1, 2, true));
     }
 
-    /// @notice A row under an earlier version: one more cold slot (that version's consent).
+    /// @notice A row under an earlier version, committed while it was the participant's latest consent: the
+    ///         same two cold slots.
     function test_verifyDataPoint_depth20_gas_earlierVersion() public {
         vm.snapshotValue("verifyDataPoint_depth20_earlierVersion", _measure(0, 1, true));
+    }
+
+    /// @notice A row under an earlier version committed after the participant had re-consented to a later one:
+    ///         one more cold slot (the participant's, for its withdrawal).
+    function test_verifyDataPoint_depth20_gas_earlierVersionCommittedLate() public {
+        vm.snapshotValue("verifyDataPoint_depth20_earlierVersionCommittedLate", _measure(2, 1, true));
     }
 
     /// @notice As the latest-version case, but the registry's account is also cold (+2,600 access cost): what a

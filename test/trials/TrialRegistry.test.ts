@@ -6,6 +6,7 @@ import { EnrolTypes, ReconsentTypes, typeString, WithdrawTypes } from "../../src
 import { randomId, randomSalt } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
 import {
+  ConsentEnd,
   buildDataset,
   DataPointStatus,
   dataLeaf,
@@ -356,7 +357,14 @@ describe("TrialRegistry", function () {
       expect(p.enrolledAt).to.equal(BigInt(await time.latest()));
       expect(p.consentedVersion).to.equal(1n);
       expect(p.withdrawnAt).to.equal(0n);
-      expect((await f.trials.versionConsent(f.trialId, pid, 1)).consentedAt).to.equal(p.enrolledAt);
+      const c = await f.trials.versionConsent(f.trialId, pid, 1);
+      expect([c.consentedAt, c.fromBatch, c.enrolledFromBatch, c.untilBatch, c.end]).to.deep.equal([
+        p.enrolledAt,
+        p.enrolledFromBatch,
+        p.enrolledFromBatch,
+        0n,
+        BigInt(ConsentEnd.Open),
+      ]);
       expect(await f.trials.nonces(f.patientId)).to.equal(1n);
     });
 
@@ -489,6 +497,10 @@ describe("TrialRegistry", function () {
       const c = await f.trials.versionConsent(f.trialId, f.participantId, 2);
       expect(c.fromBatch).to.equal(1n);
       expect(c.consentedAt).to.equal(BigInt(await time.latest()));
+      expect([c.enrolledFromBatch, c.untilBatch, c.end]).to.deep.equal([0n, 0n, BigInt(ConsentEnd.Open)]);
+      // Version 1's window ends where version 2's begins.
+      const v1 = await f.trials.versionConsent(f.trialId, f.participantId, 1);
+      expect([v1.fromBatch, v1.untilBatch, v1.end]).to.deep.equal([0n, 1n, BigInt(ConsentEnd.Reconsented)]);
     });
 
     it("accepts a relayed signature", async function () {
@@ -551,6 +563,9 @@ describe("TrialRegistry", function () {
       const p = await f.trials.getParticipant(f.trialId, f.participantId);
       expect(p.withdrawnAt).to.equal(BigInt(await time.latest()));
       expect(p.withdrawnFromBatch).to.equal(1n);
+      // The latest consent's window ends with the withdrawal.
+      const c = await f.trials.versionConsent(f.trialId, f.participantId, p.consentedVersion);
+      expect([c.untilBatch, c.end]).to.deep.equal([1n, BigInt(ConsentEnd.Withdrawn)]);
     });
 
     it("accepts a relayed signature, and works while paused", async function () {
@@ -600,19 +615,19 @@ describe("TrialRegistry", function () {
       }
     });
 
-    it("fails a tampered row: a changed value, salt, version or participant is NotIncluded", async function () {
+    it("fails a tampered row: a changed value or salt is NotIncluded, a changed version or participant fails its consent check first", async function () {
       const f = await networkHelpers.loadFixture(enrolledFixture);
       const { rows, dataset, batchIndex } = await commitRows(f, [f.participantId, f.participantId], 1n);
       const proof = dataset.proof(0);
       const row = rows[0];
-      const tampered: DataRow[] = [
-        { ...row, values: { ...row.values, sbp: Number(row.values.sbp) + 1 } },
-        { ...row, salt: randomSalt() },
-        { ...row, protocolVersion: 2n },
-        { ...row, participantId: randomHash() },
+      const tampered: [DataRow, number][] = [
+        [{ ...row, values: { ...row.values, sbp: Number(row.values.sbp) + 1 } }, DataPointStatus.NotIncluded],
+        [{ ...row, salt: randomSalt() }, DataPointStatus.NotIncluded],
+        [{ ...row, protocolVersion: 2n }, DataPointStatus.VersionMismatch],
+        [{ ...row, participantId: randomHash() }, DataPointStatus.NotEnrolled],
       ];
-      for (const t of tampered) {
-        expect(await verify(f, batchIndex, t, proof)).to.equal(BigInt(DataPointStatus.NotIncluded));
+      for (const [t, status] of tampered) {
+        expect(await verify(f, batchIndex, t, proof)).to.equal(BigInt(status));
       }
       expect(await verify(f, batchIndex, rows[1], proof)).to.equal(BigInt(DataPointStatus.NotIncluded));
     });
