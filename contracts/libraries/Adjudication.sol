@@ -55,35 +55,47 @@ library Adjudication {
         if (!coverage.covered) return r;
         r.covered = true;
         // 1. eligible E = min(A, cap); A - E is the provider's write-off.
-        r.eligible = _min(amount, coverage.cap);
-        r.writeOff = amount - r.eligible;
+        uint256 eligible = _min(amount, coverage.cap);
         // 2. co-pay K = min(copay, E).
-        r.copay = _min(coverage.copay, r.eligible);
-        // 3. deductible D = min(E - K, deductible - deductibleMet).
-        r.deductible = _min(r.eligible - r.copay, _room(limits.deductible, totals.deductibleMet));
-        // 4. B = E - K - D; R = floor(B * rate / 10,000); S = K + D + (B - R).
-        uint256 base = r.eligible - r.copay - r.deductible;
-        r.benefit = (base * coverage.rateBps) / BPS;
-        r.patient = r.copay + r.deductible + (base - r.benefit);
+        uint256 copay = _min(coverage.copay, eligible);
+        uint256 base;
+        // Unchecked: E <= A, K <= E, and D <= E - K (each a min of the left-hand side).
+        unchecked {
+            r.writeOff = amount - eligible;
+            // 3. deductible D = min(E - K, deductible - deductibleMet).
+            base = eligible - copay;
+            r.deductible = _min(base, _room(limits.deductible, totals.deductibleMet));
+            // 4. B = E - K - D; R = floor(B * rate / 10,000); S = K + D + (B - R).
+            base -= r.deductible;
+        }
+        uint256 benefit = (base * coverage.rateBps) / BPS;
+        uint256 patient = copay + r.deductible + (base - benefit);
         // 5. out-of-pocket maximum: the excess over it moves from S to R.
         uint256 oopRoom = _room(limits.outOfPocketMax, totals.outOfPocketPaid);
-        if (r.patient > oopRoom) {
-            uint256 excess = r.patient - oopRoom;
-            r.patient -= excess;
-            r.benefit += excess;
+        if (patient > oopRoom) {
+            benefit += patient - oopRoom;
+            patient = oopRoom;
         }
         // 6. annual limit: the excess Y over it moves from R to not covered.
         uint256 limitRoom = _room(limits.annualLimit, totals.benefitUsed);
-        if (r.benefit > limitRoom) {
-            r.notCovered = r.benefit - limitRoom;
-            r.benefit = limitRoom;
+        if (benefit > limitRoom) {
+            unchecked {
+                r.notCovered = benefit - limitRoom; // just compared
+            }
+            benefit = limitRoom;
         }
+        r.eligible = eligible;
+        r.copay = copay;
+        r.benefit = benefit;
+        r.patient = patient;
     }
 
     /// @notice `limit - used`, or 0 once `used` reached `limit`.
     function _room(uint256 limit, uint256 used) private pure returns (uint256) {
         if (used >= limit) return 0;
-        return limit - used;
+        unchecked {
+            return limit - used; // just compared
+        }
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {
