@@ -490,7 +490,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         }
         if (input.serviceDate > block.timestamp) revert ClaimsServiceInFuture(input.serviceDate, block.timestamp);
         PlanTerms memory terms = _book.terms[policy.planId];
-        uint256 filingDeadline = uint256(input.serviceDate) + terms.timelyFilingWindow;
+        uint256 filingDeadline;
+        unchecked {
+            filingDeadline = uint256(input.serviceDate) + terms.timelyFilingWindow; // uint64 + uint32
+        }
         if (block.timestamp > filingDeadline) revert ClaimsFilingWindowClosed(input.serviceDate, filingDeadline);
         claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
         ClaimStatus from = _claims[claimId].status;
@@ -507,6 +510,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (!_RECORDS.isLiveRecordOf(input.evidenceRecordId, policy.patientId)) {
             revert ClaimsEvidenceNotLive(input.evidenceRecordId);
         }
+        uint8 year;
+        // The service date is inside the policy period (checked above), which bindPolicy bounds to
+        // MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
+        unchecked {
+            year = uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR);
+        }
         _adjudicate(
             Context({
                 claimId: claimId,
@@ -516,8 +525,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 lineRef: input.lineRef,
                 serviceDate: input.serviceDate,
                 amount: input.amount,
-                // < MAX_POLICY_YEARS: the service date is inside the policy period, which bindPolicy bounds
-                year: uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR),
+                year: year,
                 from: from,
                 appeal: false,
                 payout: payout
@@ -531,21 +539,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     ///      at once (below the threshold, never on appeal) or opens a review.
     function _adjudicate(Context memory ctx, PlanTerms memory terms, CodeRule memory rule) private {
         Accumulators memory acc = _accumulators[ctx.policyId][ctx.year];
-        Adjudication.Result memory r = Adjudication.adjudicate(
-            ctx.amount,
-            Adjudication.Coverage({covered: rule.covered, rateBps: rule.rateBps, cap: rule.cap, copay: rule.copay}),
-            Adjudication.Limits({
-                deductible: terms.deductible,
-                outOfPocketMax: terms.outOfPocketMax,
-                annualLimit: terms.annualLimit
-            }),
-            Adjudication.Totals({
-                deductibleMet: acc.deductibleMet,
-                outOfPocketPaid: acc.outOfPocketPaid,
-                benefitUsed: acc.benefitUsed
-            })
-        );
-        _explain(ctx, r);
+        (bool covered, ExplanationOfBenefits memory eob) = Adjudication.adjudicate(ctx.amount, rule, terms, acc);
+        _explain(ctx, eob);
         // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
         Claim memory c = Claim({
             status: ctx.from,
@@ -553,12 +548,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             year: ctx.year,
             reviewDeadline: 0,
             submitted: ctx.amount,
-            benefit: uint40(r.benefit),
-            deductible: uint40(r.deductible),
-            patientShare: uint40(r.patient),
-            notCovered: uint40(r.notCovered)
+            benefit: uint40(eob.benefit),
+            deductible: uint40(eob.deductible),
+            patientShare: uint40(eob.patientResponsibility),
+            notCovered: uint40(eob.notCovered)
         });
-        if (!r.covered) {
+        if (!covered) {
             // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
             c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
             c.flags = _FLAG_APPEALED;
@@ -583,16 +578,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @dev Emits the explanation of benefits of a submission or an appeal.
-    function _explain(Context memory ctx, Adjudication.Result memory r) private {
-        ExplanationOfBenefits memory eob = ExplanationOfBenefits({
-            submitted: ctx.amount,
-            eligible: r.eligible,
-            copay: r.copay,
-            deductible: r.deductible,
-            benefit: r.benefit,
-            patientResponsibility: r.patient,
-            notCovered: r.notCovered
-        });
+    function _explain(Context memory ctx, ExplanationOfBenefits memory eob) private {
         if (ctx.appeal) {
             emit ClaimAppealed(ctx.claimId, eob);
         } else {
@@ -650,7 +636,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 to = ClaimStatus.Owed;
             }
         }
-        uint256 due = uint256(c.patientShare) + c.notCovered;
+        uint256 due;
+        unchecked {
+            due = uint256(c.patientShare) + c.notCovered; // two uint40
+        }
         uint256 patientPaid;
         if (due != 0) {
             if (Treasury.drawPatient(_money, _policyOf(claimId), _providerOf(claimId), due)) {
@@ -661,7 +650,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         }
         c.status = ClaimLifecycle.transition(claimId, c.status, to);
         _claims[claimId] = c;
-        uint256 paid = benefitPaid + patientPaid;
+        uint256 paid;
+        unchecked {
+            paid = benefitPaid + patientPaid; // two sums of uint40
+        }
         _money.liabilities -= uint248(paid); // paid <= 2 * 2^40
         emit ClaimSettled(claimId, c.benefit, benefitPaid, patientPaid);
         Treasury.push(_money, _TOKEN, payout, paid);
