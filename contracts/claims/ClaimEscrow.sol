@@ -32,7 +32,6 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     struct Context {
         bytes32 claimId;
         uint256 policyId;
-        uint256 planId;
         uint256 insurerOrg;
         bytes32 codeHash;
         bytes32 lineRef;
@@ -41,6 +40,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint8 year;
         ClaimStatus from;
         bool appeal;
+        address payout;
     }
 
     // ------------------------------------------------------------------ constants
@@ -184,7 +184,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             c.benefit = benefit;
         }
         emit ClaimApproved(claimId, benefit, ruleBenefit, false);
-        _settle(claimId, c, insurerOrg, ruleBenefit);
+        _settle(claimId, c, insurerOrg, ruleBenefit, _payouts[_providerOf(claimId)]);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -262,11 +262,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (c.flags & _FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
         ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Pending);
         Policy storage policy = _book.policies[policyId];
+        uint256 planId = policy.planId;
         _adjudicate(
             Context({
                 claimId: claimId,
                 policyId: policyId,
-                planId: policy.planId,
                 insurerOrg: policy.insurerOrg,
                 codeHash: codeHash,
                 lineRef: lineRef,
@@ -274,8 +274,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 amount: c.submitted,
                 year: c.year,
                 from: c.status,
-                appeal: true
-            })
+                appeal: true,
+                payout: address(0) // an appeal is always reviewed, never paid at once
+            }),
+            _book.terms[planId],
+            _book.rules[planId][codeHash]
         );
     }
 
@@ -285,7 +288,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (c.status != ClaimStatus.Pending) revert ClaimsInvalidTransition(claimId, c.status, ClaimStatus.Paid);
         if (block.timestamp <= c.reviewDeadline) revert ClaimsReviewWindowOpen(claimId, c.reviewDeadline);
         emit ClaimApproved(claimId, c.benefit, c.benefit, true);
-        _settle(claimId, c, _book.policies[_policyOf(claimId)].insurerOrg, c.benefit);
+        _settle(claimId, c, _book.policies[_policyOf(claimId)].insurerOrg, c.benefit, _payouts[_providerOf(claimId)]);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -478,72 +481,66 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     // ------------------------------------------------------------------ internal: claims
 
-    /// @dev Checks a submission and adjudicates it.
+    /// @dev Checks a submission and adjudicates it. The policy, terms and rule are read once.
     function _submit(uint256 providerOrg, ClaimInput memory input) private returns (bytes32 claimId) {
-        Policy storage policy = _book.policies[input.policyId];
-        uint256 planId = policy.planId;
-        if (planId == 0) revert ClaimsUnknownPolicy(input.policyId);
+        Policy memory policy = _book.policies[input.policyId];
+        if (policy.planId == 0) revert ClaimsUnknownPolicy(input.policyId);
         if (input.serviceDate < policy.start || input.serviceDate >= policy.end) {
             revert ClaimsServiceOutsidePolicy(input.policyId, input.serviceDate);
         }
         if (input.serviceDate > block.timestamp) revert ClaimsServiceInFuture(input.serviceDate, block.timestamp);
-        uint256 filingDeadline = uint256(input.serviceDate) + _book.terms[planId].timelyFilingWindow;
+        PlanTerms memory terms = _book.terms[policy.planId];
+        uint256 filingDeadline;
+        unchecked {
+            filingDeadline = uint256(input.serviceDate) + terms.timelyFilingWindow; // uint64 + uint32
+        }
         if (block.timestamp > filingDeadline) revert ClaimsFilingWindowClosed(input.serviceDate, filingDeadline);
         claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
         ClaimStatus from = _claims[claimId].status;
         if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
-        if (
-            _book.rules[planId][input.codeHash].preauthRequired &&
-            _book.preauths[input.policyId][input.codeHash] < input.serviceDate
-        ) revert ClaimsPreauthorizationRequired(input.policyId, input.codeHash);
-        if (_payouts[providerOrg] == address(0)) revert ClaimsNoPayoutAddress(providerOrg);
-        uint256 patientId = policy.patientId;
-        uint256 insurerOrg = policy.insurerOrg;
-        if (!_CONSENT.hasAccess(patientId, insurerOrg, _SCOPE_BILLING, _ACTION_READ, _PURPOSE_PAYMENT)) {
+        CodeRule memory rule = _book.rules[policy.planId][input.codeHash];
+        if (rule.preauthRequired && _book.preauths[input.policyId][input.codeHash] < input.serviceDate) {
+            revert ClaimsPreauthorizationRequired(input.policyId, input.codeHash);
+        }
+        address payout = _payouts[providerOrg];
+        if (payout == address(0)) revert ClaimsNoPayoutAddress(providerOrg);
+        if (!_CONSENT.hasAccess(policy.patientId, policy.insurerOrg, _SCOPE_BILLING, _ACTION_READ, _PURPOSE_PAYMENT)) {
             revert ClaimsNoPaymentConsent(input.policyId);
         }
-        if (!_RECORDS.isLiveRecordOf(input.evidenceRecordId, patientId)) {
+        if (!_RECORDS.isLiveRecordOf(input.evidenceRecordId, policy.patientId)) {
             revert ClaimsEvidenceNotLive(input.evidenceRecordId);
+        }
+        uint8 year;
+        // The service date is inside the policy period (checked above), which bindPolicy bounds to
+        // MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
+        unchecked {
+            year = uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR);
         }
         _adjudicate(
             Context({
                 claimId: claimId,
                 policyId: input.policyId,
-                planId: planId,
-                insurerOrg: insurerOrg,
+                insurerOrg: policy.insurerOrg,
                 codeHash: input.codeHash,
                 lineRef: input.lineRef,
                 serviceDate: input.serviceDate,
                 amount: input.amount,
-                // < MAX_POLICY_YEARS: the service date is inside the policy period, which bindPolicy bounds
-                year: uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR),
+                year: year,
                 from: from,
-                appeal: false
-            })
+                appeal: false,
+                payout: payout
+            }),
+            terms,
+            rule
         );
     }
 
     /// @dev Adjudicates by DESIGN §6, emits the explanation of benefits, books the accumulators, then pays
     ///      at once (below the threshold, never on appeal) or opens a review.
-    function _adjudicate(Context memory ctx) private {
-        PlanTerms memory terms = _book.terms[ctx.planId];
-        CodeRule memory rule = _book.rules[ctx.planId][ctx.codeHash];
+    function _adjudicate(Context memory ctx, PlanTerms memory terms, CodeRule memory rule) private {
         Accumulators memory acc = _accumulators[ctx.policyId][ctx.year];
-        Adjudication.Result memory r = Adjudication.adjudicate(
-            ctx.amount,
-            Adjudication.Coverage({covered: rule.covered, rateBps: rule.rateBps, cap: rule.cap, copay: rule.copay}),
-            Adjudication.Limits({
-                deductible: terms.deductible,
-                outOfPocketMax: terms.outOfPocketMax,
-                annualLimit: terms.annualLimit
-            }),
-            Adjudication.Totals({
-                deductibleMet: acc.deductibleMet,
-                outOfPocketPaid: acc.outOfPocketPaid,
-                benefitUsed: acc.benefitUsed
-            })
-        );
-        _explain(ctx, r);
+        (bool covered, ExplanationOfBenefits memory eob) = Adjudication.adjudicate(ctx.amount, rule, terms, acc);
+        _explain(ctx, eob);
         // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
         Claim memory c = Claim({
             status: ctx.from,
@@ -551,12 +548,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             year: ctx.year,
             reviewDeadline: 0,
             submitted: ctx.amount,
-            benefit: uint40(r.benefit),
-            deductible: uint40(r.deductible),
-            patientShare: uint40(r.patient),
-            notCovered: uint40(r.notCovered)
+            benefit: uint40(eob.benefit),
+            deductible: uint40(eob.deductible),
+            patientShare: uint40(eob.patientResponsibility),
+            notCovered: uint40(eob.notCovered)
         });
-        if (!r.covered) {
+        if (!covered) {
             // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
             c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
             c.flags = _FLAG_APPEALED;
@@ -564,30 +561,24 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             emit ClaimDenied(ctx.claimId, REASON_NOT_COVERED);
             return;
         }
-        // Accumulators stay within their limits: Adjudication caps D, S and R by the room left.
-        _accumulators[ctx.policyId][ctx.year] = Accumulators({
-            deductibleMet: acc.deductibleMet + c.deductible,
-            outOfPocketPaid: acc.outOfPocketPaid + c.patientShare,
-            benefitUsed: acc.benefitUsed + c.benefit
-        });
+        // Accumulators stay within their uint48 limits: Adjudication caps D, S and R by the room left, so
+        // each sum is at most its plan limit and cannot overflow.
+        unchecked {
+            _accumulators[ctx.policyId][ctx.year] = Accumulators({
+                deductibleMet: acc.deductibleMet + c.deductible,
+                outOfPocketPaid: acc.outOfPocketPaid + c.patientShare,
+                benefitUsed: acc.benefitUsed + c.benefit
+            });
+        }
         if (!ctx.appeal && ctx.amount < terms.autoApproveThreshold) {
-            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit);
+            _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit, ctx.payout);
             return;
         }
         _openReview(ctx, c, terms.reviewWindow);
     }
 
     /// @dev Emits the explanation of benefits of a submission or an appeal.
-    function _explain(Context memory ctx, Adjudication.Result memory r) private {
-        ExplanationOfBenefits memory eob = ExplanationOfBenefits({
-            submitted: ctx.amount,
-            eligible: r.eligible,
-            copay: r.copay,
-            deductible: r.deductible,
-            benefit: r.benefit,
-            patientResponsibility: r.patient,
-            notCovered: r.notCovered
-        });
+    function _explain(Context memory ctx, ExplanationOfBenefits memory eob) private {
         if (ctx.appeal) {
             emit ClaimAppealed(ctx.claimId, eob);
         } else {
@@ -621,30 +612,37 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         emit ClaimReviewOpened(ctx.claimId, c.reviewDeadline, reserved);
     }
 
-    /// @dev Pays claim `c` (its `benefit` is what the insurer pays; `ruleBenefit` what was reserved):
-    ///      the benefit from escrow (else owed), the patient's due from its deposit (else owed), in one push.
-    function _settle(bytes32 claimId, Claim memory c, uint256 insurerOrg, uint256 ruleBenefit) private {
+    /// @dev Pays claim `c` (its `benefit` is what the insurer pays; `ruleBenefit` what was reserved) to
+    ///      `payout`: the benefit from escrow (else owed), the patient's due from its deposit (else owed), in
+    ///      one push. The escrow's slot is read and written once.
+    function _settle(bytes32 claimId, Claim memory c, uint256 insurerOrg, uint256 ruleBenefit, address payout) private {
         uint256 benefitPaid = c.benefit;
         ClaimStatus to = ClaimStatus.Paid;
         if (c.flags & _FLAG_RESERVED != 0) {
-            Escrow storage escrow = _money.escrows[insurerOrg];
+            Escrow memory escrow = _money.escrows[insurerOrg];
             escrow.reserved -= uint128(ruleBenefit);
-            escrow.free += uint128(ruleBenefit - c.benefit);
+            escrow.free += uint128(ruleBenefit - benefitPaid);
+            _money.escrows[insurerOrg] = escrow;
             c.flags &= ~_FLAG_RESERVED;
         } else if (benefitPaid != 0) {
-            Escrow storage escrow = _money.escrows[insurerOrg];
+            Escrow memory escrow = _money.escrows[insurerOrg];
             if (escrow.free >= benefitPaid) {
-                escrow.free -= uint128(benefitPaid);
+                unchecked {
+                    escrow.free -= uint128(benefitPaid); // just checked
+                }
+                _money.escrows[insurerOrg] = escrow;
             } else {
                 benefitPaid = 0;
                 to = ClaimStatus.Owed;
             }
         }
-        uint256 providerOrg = _providerOf(claimId);
-        uint256 due = uint256(c.patientShare) + c.notCovered;
+        uint256 due;
+        unchecked {
+            due = uint256(c.patientShare) + c.notCovered; // two uint40
+        }
         uint256 patientPaid;
         if (due != 0) {
-            if (Treasury.drawPatient(_money, _policyOf(claimId), providerOrg, due)) {
+            if (Treasury.drawPatient(_money, _policyOf(claimId), _providerOf(claimId), due)) {
                 patientPaid = due;
             } else {
                 c.flags |= _FLAG_PATIENT_OWED;
@@ -652,10 +650,13 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         }
         c.status = ClaimLifecycle.transition(claimId, c.status, to);
         _claims[claimId] = c;
-        uint256 paid = benefitPaid + patientPaid;
+        uint256 paid;
+        unchecked {
+            paid = benefitPaid + patientPaid; // two sums of uint40
+        }
         _money.liabilities -= uint248(paid); // paid <= 2 * 2^40
         emit ClaimSettled(claimId, c.benefit, benefitPaid, patientPaid);
-        Treasury.push(_money, _TOKEN, _payouts[providerOrg], paid);
+        Treasury.push(_money, _TOKEN, payout, paid);
     }
 
     /// @dev Voids the caller's pending claim, releasing what it held.
@@ -738,9 +739,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @dev The caller's organisation: an active Insurer holding INSURE.
     function _checkInsurer() private view returns (uint256 orgId) {
-        IIdentityRegistry.Organization memory org;
-        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
-        if (orgId == 0 || org.kind != IIdentityRegistry.OrgKind.Insurer || org.capabilities & Capabilities.INSURE == 0)
+        IIdentityRegistry.OrgKind kind;
+        uint32 capabilities;
+        (orgId, kind, capabilities) = _IDENTITY.activeRoleOf(msg.sender);
+        if (orgId == 0 || kind != IIdentityRegistry.OrgKind.Insurer || capabilities & Capabilities.INSURE == 0)
             revert ClaimsNotInsurer(msg.sender);
     }
 
@@ -751,9 +753,9 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @dev The caller's organisation: active and holding BILL.
     function _checkProvider() private view returns (uint256 orgId) {
-        IIdentityRegistry.Organization memory org;
-        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
-        if (orgId == 0 || org.capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
+        uint32 capabilities;
+        (orgId, , capabilities) = _IDENTITY.activeRoleOf(msg.sender);
+        if (orgId == 0 || capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
     }
 
     function _patientOfPolicy(uint256 policyId) private view returns (uint256 patientId) {

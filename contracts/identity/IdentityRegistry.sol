@@ -396,6 +396,17 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         return isController(account, patientId) || _guardians[patientId][account] > block.timestamp;
     }
 
+    /// @inheritdoc IIdentityRegistry
+    function activeRoleOf(address account) external view returns (uint256 orgId, OrgKind kind, uint32 capabilities) {
+        // Storage pointers, not memory copies: each slot is read once, and only the fields asked for.
+        Account storage acct = _accounts[account];
+        if (acct.role != AccountRole.Operator) return (0, OrgKind.None, 0);
+        orgId = acct.orgId;
+        Organization storage org = _organizations[orgId];
+        if (org.status != OrgStatus.Active || org.validUntil <= block.timestamp) return (0, OrgKind.None, 0);
+        return (orgId, org.kind, org.capabilities);
+    }
+
     // ------------------------------------------------------------------ other views
 
     /// @inheritdoc IIdentityRegistry

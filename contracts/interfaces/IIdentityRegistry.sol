@@ -311,6 +311,10 @@ interface IIdentityRegistry {
     /// @notice Whether `account` is a current controller of `patientId`, or a guardian whose term runs.
     function canActForPatient(address account, uint256 patientId) external view returns (bool);
 
+    /// @notice The active organisation `account` operates for, with only its kind and capabilities (a lean
+    ///         `activeOrganizationOf` for callers that check a role per transaction); zeros when none is active.
+    function activeRoleOf(address account) external view returns (uint256 orgId, OrgKind kind, uint32 capabilities);
+
     // ------------------------------------------------------------------ other views
 
     /// @notice An organisation's record.

@@ -184,7 +184,9 @@ library Treasury {
     function drawPatient(Store storage s, uint256 policyId, uint256 providerOrg, uint256 due) internal returns (bool) {
         uint256 earmark = s.earmarks[policyId][providerOrg];
         if (earmark < due) return false;
-        s.earmarks[policyId][providerOrg] = earmark - due;
+        unchecked {
+            s.earmarks[policyId][providerOrg] = earmark - due; // just compared
+        }
         return true;
     }
 

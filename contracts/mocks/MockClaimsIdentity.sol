@@ -3,8 +3,8 @@ pragma solidity 0.8.30;
 
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 
-/// @notice Test-only IdentityRegistry stand-in for Solidity tests: the three views ClaimEscrow asks
-///         (`activeOrganizationOf`, `isPatient`, `canActForPatient`), with settable answers.
+/// @notice Test-only IdentityRegistry stand-in for Solidity tests: the views ClaimEscrow asks
+///         (`activeRoleOf`, `isPatient`, `canActForPatient`), with settable answers.
 contract MockClaimsIdentity {
     mapping(address account => uint256 orgId) public orgIdOf;
     mapping(uint256 orgId => IIdentityRegistry.Organization) private _orgs;
@@ -28,12 +28,13 @@ contract MockClaimsIdentity {
         actsFor[patientId][controller] = true;
     }
 
-    function activeOrganizationOf(
+    function activeRoleOf(
         address account
-    ) external view returns (uint256 orgId, IIdentityRegistry.Organization memory org) {
+    ) external view returns (uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) {
         orgId = orgIdOf[account];
-        org = _orgs[orgId];
-        if (org.status != IIdentityRegistry.OrgStatus.Active) return (0, org);
+        IIdentityRegistry.Organization memory org = _orgs[orgId];
+        if (org.status != IIdentityRegistry.OrgStatus.Active) return (0, IIdentityRegistry.OrgKind.None, 0);
+        return (orgId, org.kind, org.capabilities);
     }
 
     function canActForPatient(address account, uint256 patientId) external view returns (bool) {

@@ -54,24 +54,30 @@ contract ClaimEscrowTest is ClaimsBase {
         uint48[3] memory limits,
         uint48[3] memory used
     ) public pure {
-        Adjudication.Limits memory lim = Adjudication.Limits(limits[0], limits[1], limits[2]);
-        Adjudication.Totals memory t = Adjudication.Totals(
-            bound(used[0], 0, limits[0]),
-            bound(used[1], 0, limits[1]),
-            bound(used[2], 0, limits[2])
+        IClaimEscrow.PlanTerms memory lim = IClaimEscrow.PlanTerms(limits[0], limits[1], limits[2], 0, 0, 0);
+        IClaimEscrow.Accumulators memory t = IClaimEscrow.Accumulators(
+            uint48(bound(used[0], 0, limits[0])),
+            uint48(bound(used[1], 0, limits[1])),
+            uint48(bound(used[2], 0, limits[2]))
         );
-        Adjudication.Result memory r = Adjudication.adjudicate(
+        (bool covered, IClaimEscrow.ExplanationOfBenefits memory r) = Adjudication.adjudicate(
             amount,
-            Adjudication.Coverage(true, bound(rate, 0, 10_000), cap, copay),
+            IClaimEscrow.CodeRule(uint16(bound(rate, 0, 10_000)), cap, copay, false, true),
             lim,
             t
         );
-        assertEq(r.eligible, r.benefit + r.patient + r.notCovered, "eligible = R + S + N");
-        assertEq(uint256(amount), r.eligible + r.writeOff, "submitted = eligible + write-off");
+        assertTrue(covered, "covered");
+        assertEq(r.eligible, r.benefit + r.patientResponsibility + r.notCovered, "eligible = R + S + N");
+        assertEq(r.submitted, amount, "submitted");
+        assertEq(r.eligible, amount < cap ? amount : cap, "eligible = min(submitted, cap): the rest is written off");
         assertLe(r.copay, r.eligible, "copay <= eligible");
-        assertLe(t.deductibleMet + r.deductible, lim.deductible, "deductible within limit");
-        assertLe(t.outOfPocketPaid + r.patient, lim.outOfPocketMax, "out of pocket within limit");
-        assertLe(t.benefitUsed + r.benefit, lim.annualLimit, "benefit within limit");
+        assertLe(uint256(t.deductibleMet) + r.deductible, lim.deductible, "deductible within limit");
+        assertLe(
+            uint256(t.outOfPocketPaid) + r.patientResponsibility,
+            lim.outOfPocketMax,
+            "out of pocket within limit"
+        );
+        assertLe(uint256(t.benefitUsed) + r.benefit, lim.annualLimit, "benefit within limit");
     }
 
     /// @notice A claim below the threshold pays exactly the rule amount; the escrow stays whole.

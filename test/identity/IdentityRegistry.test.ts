@@ -717,5 +717,20 @@ describe("IdentityRegistry", function () {
       expect(await identity.organizationOf(pat.address)).to.equal(0n);
       expect(await identity.hasCapability(pat.address, 0)).to.equal(false);
     });
+
+    it("activeRoleOf gives an active organisation's id, kind and capabilities, and zeros otherwise", async function () {
+      const { identity, registrar, op, pat, stranger, orgId, caps } =
+        await networkHelpers.loadFixture(populatedFixture);
+      const none = [0n, BigInt(OrgKind.None), 0n];
+      expect(await identity.activeRoleOf(op.address)).to.deep.equal([orgId, BigInt(OrgKind.Provider), BigInt(caps)]);
+      expect(await identity.activeRoleOf(stranger.address)).to.deep.equal(none);
+      expect(await identity.activeRoleOf(pat.address)).to.deep.equal(none);
+      await identity.connect(registrar).suspendOrganization(orgId, randomHash());
+      expect(await identity.activeRoleOf(op.address)).to.deep.equal(none);
+      await identity.connect(registrar).reinstateOrganization(orgId, randomHash());
+      expect((await identity.activeRoleOf(op.address))[0]).to.equal(orgId);
+      await time.increase(YEAR + 1n);
+      expect(await identity.activeRoleOf(op.address)).to.deep.equal(none);
+    });
   });
 });
