@@ -1,32 +1,20 @@
 /**
  * `medchain claim show`: a claim's state (ClaimEscrow.getClaim), its explanation of benefits (the FHIR
  * ClaimResponse adjudication categories of its latest `ClaimSubmitted` or `ClaimAppealed` event, with the
- * final benefit of its settlement) and its history from the escrow's events, paged with src/views/paging.ts.
+ * final benefit of its settlement) and its history from the escrow's events — all read by the SDK's
+ * `ClaimsClient.claimView`; this file only words them.
  */
-import { Contract, type EventLog, type Log, type LogDescription } from "ethers";
+import { Contract } from "ethers";
 
-import { claimIdParts } from "../src/ids.ts";
-import { blockTimestamps, queryFilterPaged, resolveLogRange } from "../src/views/paging.ts";
-import { command, fail, formatTime, nameOf, openMedChain, parseBytes32, printFields } from "./lib.ts";
+import { ClaimsClient, type ClaimFlagName, type ExplanationOfBenefits } from "../src/clients/claims.ts";
+import { command, fail, formatTime, openMedChain, parseBytes32, printFields } from "./lib.ts";
 
-/** `IClaimEscrow.ClaimStatus`. */
-export const ClaimStatus = { None: 0, Pending: 1, Denied: 2, Paid: 3, Owed: 4, Voided: 5 } as const;
-
-/** The escrow's events about one claim (the claim id is the first indexed topic of each). */
-const CLAIM_EVENTS = [
-  "ClaimSubmitted",
-  "ClaimReviewOpened",
-  "ClaimApproved",
-  "ClaimDenied",
-  "ClaimAppealed",
-  "ClaimVoided",
-  "ClaimSettled",
-  "OwedBenefitPaid",
-  "PatientShareCollected",
-] as const;
-
-/** `Claim.flags` bits (ClaimEscrow.sol, Treasury.sol). */
-const FLAGS = { appealed: 1, "escrow reserved for review": 2, "patient share owed": 4 } as const;
+/** `Claim.flags` bits, in words. */
+const FLAGS: Record<ClaimFlagName, string> = {
+  APPEALED: "appealed",
+  ESCROW_RESERVED: "escrow reserved for review",
+  PATIENT_SHARE_OWED: "patient share owed",
+};
 
 /** X12 claim adjustment reason codes a denial commonly carries. */
 const CARC: Record<number, string> = {
@@ -46,66 +34,31 @@ interface ShowArgs {
   claim?: string;
 }
 
-interface Eob {
-  submitted: bigint;
-  eligible: bigint;
-  copay: bigint;
-  deductible: bigint;
-  benefit: bigint;
-  patientResponsibility: bigint;
-  notCovered: bigint;
-}
-
 export const show = command(async (args: ShowArgs, hre) => {
   const claimId = parseBytes32(args.claim, "--claim");
   const { claims, ethers, chainId } = await openMedChain(hre);
-  const claim = await claims.getClaim(claimId);
-  if (claim.status === BigInt(ClaimStatus.None)) fail(`unknown claim ${claimId}: no such claim on chain ${chainId}`);
-  const { policyId, providerOrg } = claimIdParts(claimId);
-  const policy = await claims.getPolicy(policyId);
+  const view = await new ClaimsClient(claims).claimView(claimId);
+  const state = view.state;
+  if (state === undefined) fail(`unknown claim ${claimId}: no such claim on chain ${chainId}`);
+  const policy = await claims.getPolicy(view.policyId);
   const money = await moneyFormat(ethers.provider, await claims.token());
 
-  const range = await resolveLogRange(ethers.provider);
-  const topics = CLAIM_EVENTS.map((name) => claims.interface.getEvent(name).topicHash);
-  const logs = await queryFilterPaged(claims, [topics, claimId], range);
-  const times = await blockTimestamps(
-    ethers.provider,
-    logs.map((log) => log.blockNumber),
-  );
-  const events = logs
-    .map((log) => ({ log, event: claims.interface.parseLog(log) }))
-    .filter((e): e is { log: EventLog | Log; event: LogDescription } => e.event !== null);
-
-  const submitted = events.find((e) => e.event.name === "ClaimSubmitted")?.event;
-  const adjudicated = events.filter((e) => ["ClaimSubmitted", "ClaimAppealed"].includes(e.event.name)).at(-1)?.event;
-  const settled = events.filter((e) => e.event.name === "ClaimSettled").at(-1)?.event;
-  const approved = events.filter((e) => e.event.name === "ClaimApproved").at(-1)?.event;
-
-  const status = nameOf(ClaimStatus, claim.status);
-  const flags = Object.entries(FLAGS)
-    .filter(([, bit]) => (Number(claim.flags) & bit) !== 0)
-    .map(([name]) => name);
+  const flags = state.flags.map((flag) => FLAGS[flag]);
   const fields: [string, string][] = [
-    ["status", `${status}${flags.length > 0 ? ` (${flags.join(", ")})` : ""}`],
-    ["policy", `${policyId} (plan ${policy.planId}, insurer org ${policy.insurerOrg})`],
-    ["provider", `org ${providerOrg}`],
+    ["status", `${state.status}${flags.length > 0 ? ` (${flags.join(", ")})` : ""}`],
+    ["policy", `${view.policyId} (plan ${policy.planId}, insurer org ${policy.insurerOrg})`],
+    ["provider", `org ${view.providerOrg}`],
   ];
-  if (submitted !== undefined) {
-    fields.push(
-      ["service date", formatTime(submitted.args.serviceDate as bigint)],
-      ["code hash", submitted.args.codeHash as string],
-      ["line", submitted.args.lineRef as string],
-    );
+  if (view.serviceDate !== undefined) {
+    fields.push(["service date", formatTime(view.serviceDate)], ["code hash", view.codeHash!], ["line", view.lineRef!]);
   }
-  if (claim.status === BigInt(ClaimStatus.Pending)) {
-    fields.push(["review until", `${formatTime(claim.reviewDeadline)} (then prompt pay at the rule amount)`]);
+  if (state.status === "Pending") {
+    fields.push(["review until", `${formatTime(state.reviewDeadline)} (then prompt pay at the rule amount)`]);
   }
-  printFields(`Claim ${claimId}: ${status}`, fields);
+  printFields(`Claim ${claimId}: ${state.status}`, fields);
 
-  if (adjudicated !== undefined) {
-    const eob = adjudicated.args.eob as unknown as Eob;
-    const finalBenefit =
-      (settled?.args.benefit as bigint | undefined) ?? (approved?.args.approvedBenefit as bigint | undefined);
+  if (view.eob !== undefined) {
+    const eob = view.eob;
     const rows: [string, string][] = [
       ["submitted (billed)", money(eob.submitted)],
       [
@@ -118,32 +71,32 @@ export const show = command(async (args: ShowArgs, hre) => {
       ["patient responsibility", money(eob.patientResponsibility)],
       ["not covered", money(eob.notCovered)],
     ];
-    if (finalBenefit !== undefined && finalBenefit !== eob.benefit) {
+    if (view.finalBenefit !== undefined && view.finalBenefit !== eob.benefit) {
       rows.push([
         "final benefit",
-        `${money(finalBenefit)} (approved below the rules: ${money(eob.benefit - finalBenefit)} written off by the provider)`,
+        `${money(view.finalBenefit)} (approved below the rules: ${money(eob.benefit - view.finalBenefit)} written off by the provider)`,
       ]);
     }
     const title =
-      (adjudicated.name === "ClaimAppealed" ? "after the appeal" : "as submitted") +
-      (claim.status === BigInt(ClaimStatus.Pending) ? ", pending the insurer's review" : "");
+      (view.eobSource === "ClaimAppealed" ? "after the appeal" : "as submitted") +
+      (state.status === "Pending" ? ", pending the insurer's review" : "");
     printFields(`Explanation of benefits, ${title} (FHIR ClaimResponse adjudication)`, rows);
   }
 
   console.log("History");
-  const width = Math.max(...events.map((e) => e.event.name.length));
-  for (const { log, event } of events) {
+  const width = Math.max(...view.history.map((e) => e.name.length));
+  for (const event of view.history) {
     console.log(
-      `  ${formatTime(times.get(log.blockNumber)!)}  block ${log.blockNumber}  ${event.name.padEnd(width)}  ${describe(event, money)}`,
+      `  ${formatTime(event.timestamp)}  block ${event.blockNumber}  ${event.name.padEnd(width)}  ${describe(event.name, event.args, money)}`,
     );
   }
 });
 
 /** What an event says, in words. */
-function describe({ name, args: a }: LogDescription, money: (amount: bigint) => string): string {
+function describe(name: string, a: Record<string, unknown>, money: (amount: bigint) => string): string {
   switch (name) {
     case "ClaimSubmitted":
-      return `submitted by provider org ${a.providerOrg} under policy ${a.policyId}: billed ${money((a.eob as unknown as Eob).submitted)}, service ${formatTime(a.serviceDate as bigint)}`;
+      return `submitted by provider org ${a.providerOrg} under policy ${a.policyId}: billed ${money((a.eob as ExplanationOfBenefits).submitted)}, service ${formatTime(a.serviceDate as bigint)}`;
     case "ClaimReviewOpened":
       return `sent to the insurer's review until ${formatTime(a.reviewDeadline as bigint)}${a.reserved ? ", escrow reserved" : ""}`;
     case "ClaimApproved":
@@ -153,7 +106,7 @@ function describe({ name, args: a }: LogDescription, money: (amount: bigint) => 
       return `denied, reason code ${code}${CARC[code] === undefined ? "" : ` (${CARC[code]})`}`;
     }
     case "ClaimAppealed":
-      return `appealed by the provider: adjudicated again, benefit ${money((a.eob as unknown as Eob).benefit)}`;
+      return `appealed by the provider: adjudicated again, benefit ${money((a.eob as ExplanationOfBenefits).benefit)}`;
     case "ClaimVoided":
       return "voided by the provider";
     case "ClaimSettled":

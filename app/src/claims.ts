@@ -1,36 +1,19 @@
 /**
- * A claim's history from ClaimEscrow's events (every claim event has the claim id as its first indexed
- * topic): the explanation of benefits of its submission (or of its appeal), its review, approval or
- * denial, and its settlement. No DOM here.
+ * A claim's view for the Claim status page, read by the SDK's `ClaimsClient.claimView` (the claim's state
+ * and its history from ClaimEscrow's events: the explanation of benefits of its submission or appeal, its
+ * review, approval or denial, and its settlement), with the insurer and the settled benefit the page shows.
+ * No DOM here.
  */
-import type { LogDescription } from "ethers";
-
-import { claimIdParts } from "../../src/ids.ts";
-import { queryLogsInChunks } from "../../src/views/paging.ts";
+import { ClaimsClient, type ClaimHistoryEntry, type ExplanationOfBenefits } from "../../src/clients/claims.ts";
 import type { ClaimEscrow } from "../../typechain-types/index.ts";
+
+export type { ExplanationOfBenefits };
+/** One of the escrow's events about the claim, decoded, with its block's timestamp. */
+export type ClaimEvent = ClaimHistoryEntry;
 
 /** `IClaimEscrow.ClaimStatus`, by name. */
 export const CLAIM_STATUS = ["none", "pending", "denied", "paid", "owed", "voided"] as const;
 export type ClaimStatusName = (typeof CLAIM_STATUS)[number];
-
-/** `IClaimEscrow.ExplanationOfBenefits` (token base units). */
-export interface ExplanationOfBenefits {
-  submitted: bigint;
-  eligible: bigint;
-  copay: bigint;
-  deductible: bigint;
-  benefit: bigint;
-  patientResponsibility: bigint;
-  notCovered: bigint;
-}
-
-export interface ClaimEvent {
-  name: string;
-  args: LogDescription["args"];
-  blockNumber: number;
-  timestamp: number;
-  transactionHash: string;
-}
 
 export interface ClaimView {
   claimId: string;
@@ -48,72 +31,28 @@ export interface ClaimView {
   history: ClaimEvent[];
 }
 
-const CLAIM_EVENTS = [
-  "ClaimSubmitted",
-  "ClaimReviewOpened",
-  "ClaimApproved",
-  "ClaimDenied",
-  "ClaimAppealed",
-  "ClaimVoided",
-  "ClaimSettled",
-  "OwedBenefitPaid",
-  "PatientShareCollected",
-] as const;
-
-function eobOf(value: LogDescription["args"][number]): ExplanationOfBenefits {
-  const e = value as ExplanationOfBenefits;
-  return {
-    submitted: e.submitted,
-    eligible: e.eligible,
-    copay: e.copay,
-    deductible: e.deductible,
-    benefit: e.benefit,
-    patientResponsibility: e.patientResponsibility,
-    notCovered: e.notCovered,
-  };
-}
-
 /** The claim `claimId` (bytes32 hex), or `undefined` when the chain has no such claim. */
 export async function claimView(escrow: ClaimEscrow, claimId: string, fromBlock = 0): Promise<ClaimView | undefined> {
-  const provider = escrow.runner?.provider;
-  if (!provider) throw new Error("claimView: the escrow has no provider");
-  const claim = await escrow.getClaim(claimId);
-  if (claim.status === 0n) return undefined;
-  const topics = [CLAIM_EVENTS.map((name) => escrow.interface.getEvent(name).topicHash), claimId.toLowerCase()];
-  const logs = await queryLogsInChunks(provider, await escrow.getAddress(), topics, { fromBlock });
-  const times = new Map<number, number>();
-  const history: ClaimEvent[] = [];
-  for (const log of logs) {
-    const parsed = escrow.interface.parseLog(log);
-    if (parsed === null) continue;
-    if (!times.has(log.blockNumber)) times.set(log.blockNumber, (await provider.getBlock(log.blockNumber))!.timestamp);
-    history.push({
-      name: parsed.name,
-      args: parsed.args,
-      blockNumber: log.blockNumber,
-      timestamp: times.get(log.blockNumber)!,
-      transactionHash: log.transactionHash,
-    });
+  const view = await new ClaimsClient(escrow, fromBlock).claimView(claimId);
+  if (view.state === undefined) return undefined;
+  if (view.eob === undefined || view.codeHash === undefined || view.serviceDate === undefined) {
+    throw new Error(`claim ${claimId}: no ClaimSubmitted event since block ${fromBlock}`);
   }
-  const submitted = history.find((e) => e.name === "ClaimSubmitted");
-  if (submitted === undefined) throw new Error(`claim ${claimId}: no ClaimSubmitted event since block ${fromBlock}`);
-  const appealed = history.findLast((e) => e.name === "ClaimAppealed");
-  const settled = history.findLast((e) => e.name === "ClaimSettled");
-  const denied = history.findLast((e) => e.name === "ClaimDenied");
-  const { policyId, providerOrg } = claimIdParts(claimId);
-  const policy = await escrow.getPolicy(policyId);
+  const settled = view.history.findLast((e) => e.name === "ClaimSettled");
+  const denied = view.history.findLast((e) => e.name === "ClaimDenied");
+  const policy = await escrow.getPolicy(view.policyId);
   return {
     claimId,
-    status: CLAIM_STATUS[Number(claim.status)],
-    policyId,
-    providerOrg,
+    status: view.state.status.toLowerCase() as ClaimStatusName,
+    policyId: view.policyId,
+    providerOrg: view.providerOrg,
     insurerOrg: policy.insurerOrg,
-    codeHash: submitted.args.codeHash as string,
-    serviceDate: submitted.args.serviceDate as bigint,
-    eob: eobOf((appealed ?? submitted).args.eob),
+    codeHash: view.codeHash,
+    serviceDate: view.serviceDate,
+    eob: view.eob,
     settledBenefit: settled?.args.benefit as bigint | undefined,
     deniedReason: denied === undefined ? undefined : Number(denied.args.reasonCode),
-    history,
+    history: view.history,
   };
 }
 
