@@ -12,11 +12,6 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-
 import { keccak256 } from "ethers";
 
 // ─── types ───────────────────────────────────────────────────────────────────────────────────────
@@ -83,7 +78,8 @@ export function normalizeContentHash(contentHash: string): string {
   return contentHash.toLowerCase();
 }
 
-function checkBytes(bytes: Uint8Array): void {
+/** @internal Refuses anything but a `Uint8Array` (shared with the folder store). */
+export function checkBytes(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("a blob must be a Uint8Array");
 }
 
@@ -124,122 +120,4 @@ export class MemoryBlobStore implements BlobStore {
   get size(): number {
     return this.#blobs.size;
   }
-}
-
-// ─── FolderBlobStore ─────────────────────────────────────────────────────────────────────────────
-
-/**
- * The default blob store: one file per blob in a folder, named by its hash (64 lowercase hex
- * digits, no `0x`), created with mode 0600.
- *
- * Writes are atomic: the bytes go to a uniquely named temporary file (`.tmp-…`, never a valid blob
- * name) that is flushed (`fsync`) and then renamed over the final name, so a reader sees either no
- * file or the whole blob, and a crash leaves at worst a stray temporary file. `get` re-hashes what it
- * reads, so a corrupted or substituted file is reported (`CORRUPT`) rather than returned; `put` of
- * bytes whose file is corrupt rewrites it.
- */
-export class FolderBlobStore implements BlobStore {
-  /** The absolute path of the folder (created on the first `put`). */
-  readonly dir: string;
-
-  constructor(dir: string) {
-    this.dir = resolve(dir);
-  }
-
-  /** The file a blob is (or would be) stored in. */
-  pathFor(contentHash: string): string {
-    return join(this.dir, normalizeContentHash(contentHash).slice(2));
-  }
-
-  async put(bytes: Uint8Array): Promise<string> {
-    checkBytes(bytes);
-    const hash = blobAddress(bytes);
-    const target = this.pathFor(hash);
-    if (await this.#holds(target, hash)) return hash;
-
-    const temp = join(this.dir, `.tmp-${randomBytes(12).toString("hex")}`);
-    try {
-      await mkdir(this.dir, { recursive: true });
-      const file = await open(temp, "wx", 0o600);
-      try {
-        await file.writeFile(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, target);
-    } catch (cause) {
-      await unlink(temp).catch(() => undefined);
-      throw new BlobStoreError("IO", `could not store blob ${hash} in ${this.dir}`, hash, { cause });
-    }
-    await this.#syncDir();
-    return hash;
-  }
-
-  async get(contentHash: string): Promise<Uint8Array> {
-    const hash = normalizeContentHash(contentHash);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(this.pathFor(hash)));
-    } catch (cause) {
-      if (errorCode(cause) === "ENOENT") throw new BlobStoreError("NOT_FOUND", `no blob ${hash}`, hash, { cause });
-      throw new BlobStoreError("IO", `could not read blob ${hash}`, hash, { cause });
-    }
-    if (blobAddress(bytes) !== hash) throw new BlobStoreError("CORRUPT", `blob ${hash} fails its hash`, hash);
-    return bytes;
-  }
-
-  async has(contentHash: string): Promise<boolean> {
-    const hash = normalizeContentHash(contentHash);
-    try {
-      return (await stat(this.pathFor(hash))).isFile();
-    } catch (cause) {
-      if (errorCode(cause) === "ENOENT") return false;
-      throw new BlobStoreError("IO", `could not stat blob ${hash}`, hash, { cause });
-    }
-  }
-
-  async delete(contentHash: string): Promise<boolean> {
-    const hash = normalizeContentHash(contentHash);
-    try {
-      await unlink(this.pathFor(hash));
-    } catch (cause) {
-      if (errorCode(cause) === "ENOENT") return false;
-      throw new BlobStoreError("IO", `could not delete blob ${hash}`, hash, { cause });
-    }
-    await this.#syncDir();
-    return true;
-  }
-
-  locator(contentHash: string): string {
-    return pathToFileURL(this.pathFor(contentHash)).href;
-  }
-
-  /** Whether `path` already holds exactly the blob `hash` (so `put` has nothing to do). */
-  async #holds(path: string, hash: string): Promise<boolean> {
-    try {
-      return blobAddress(new Uint8Array(await readFile(path))) === hash;
-    } catch {
-      return false; // missing or unreadable: (re)write it
-    }
-  }
-
-  /** Makes a rename or unlink durable. Best effort: not every platform can fsync a directory. */
-  async #syncDir(): Promise<void> {
-    try {
-      const dir = await open(this.dir, "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    } catch {
-      // e.g. Windows (EPERM/EISDIR): the rename itself is still atomic.
-    }
-  }
-}
-
-/** The `code` of a Node.js file-system error (`ENOENT`, …), if it has one. */
-export function errorCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 }

@@ -123,45 +123,6 @@ export const ERC20_ABI = [
   "event Approval(address indexed owner, address indexed spender, uint256 value)",
 ] as const;
 
-// ─── Reading a deployment ────────────────────────────────────────────────────────────────────────
-
-/**
- * Reads `<dir>/chain-<chainId>/deployed_addresses.json` (Node only: the file system is loaded on
- * call, so importing this module stays browser-safe). `dir` defaults to `ignition/deployments` under
- * the current directory. Throws a {@link DeploymentError} (`NOT_FOUND`, `BAD_FILE`) when there is no
- * deployment for the chain or the file is not an object of addresses.
- */
-export async function loadDeployment(
-  chainId: bigint | number,
-  dir = "ignition/deployments",
-): Promise<DeploymentAddresses> {
-  const { readFile } = await import("node:fs/promises");
-  const { join, resolve } = await import("node:path");
-  const file = resolve(join(dir, `chain-${chainId}`, "deployed_addresses.json"));
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") {
-      throw new DeploymentError("NOT_FOUND", `no MedChain deployment for chain ${chainId} (${file} does not exist)`);
-    }
-    throw error;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new DeploymentError("BAD_FILE", `${file} is not JSON: ${(error as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new DeploymentError("BAD_FILE", `${file} is not an object of addresses`);
-  }
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== "string") throw new DeploymentError("BAD_FILE", `${file}: ${key} is not an address`);
-  }
-  return parsed as DeploymentAddresses;
-}
-
 /**
  * The address of each MedChain contract in `addresses` (checksummed). Throws a {@link DeploymentError}
  * when a contract is missing (`MISSING_CONTRACT`, all missing ones named), appears under two future

@@ -6,6 +6,7 @@ export * from "./wiring.ts";
 export * from "./crypto.ts";
 export * from "./blob-store.ts";
 export * from "./key-store.ts";
+export * from "./node.ts";
 export * from "./records.ts";
 export * from "./gs1.ts";
 export * from "./merkle.ts";

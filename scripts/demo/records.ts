@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { hexlify, randomBytes } from "ethers";
 
-import { FolderBlobStore } from "../../src/blob-store.ts";
+import { FolderBlobStore, FolderKeyWrapStore } from "../../src/node.ts";
 import { ConsentClient } from "../../src/clients/consent.ts";
 import { RecordsClient } from "../../src/clients/records.ts";
 import { encryptionPublicKeyParts, generateEncryptionKeyPair } from "../../src/crypto.ts";
@@ -31,7 +31,6 @@ import {
   type MedChainFhirContext,
 } from "../../src/fhir.ts";
 import { commitment, randomSalt } from "../../src/ids.ts";
-import { FolderKeyWrapStore } from "../../src/key-store.ts";
 import type { JsonObject } from "../../src/records.ts";
 import { Relayer } from "../../src/relayer.ts";
 import { Action, Category, Purpose } from "../../src/scopes.ts";

@@ -6,7 +6,7 @@
  * Slow (a build and an install): skipped under `--coverage`, which runs the suite a second time in CI.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -84,6 +84,12 @@ console.log(JSON.stringify({
 }));
 `;
 
+/** A browser dApp's module: what a page would import from the package. */
+const WEB_SCRIPT = `
+import { parseGs1, ConsentClient, MemoryBlobStore, connectMedChain } from "medchain";
+window.medchain = { parseGs1, ConsentClient, MemoryBlobStore, connectMedChain };
+`;
+
 /** The dApp's TypeScript: must type-check against the packaged declarations (the expect-errors must fire). */
 const TYPED_SCRIPT = `
 import { parseGs1, ConsentClient, connectMedChain, type MedChainContracts } from "medchain";
@@ -128,6 +134,8 @@ describe("SDK package (npm pack, installed in a fresh project)", function () {
       "README.md",
       "dist/src/index.js",
       "dist/src/index.d.ts",
+      "dist/src/browser.js",
+      "dist/src/browser.d.ts",
       "dist/typechain-types/index.js",
     ]);
     expect(files.filter((f) => !f.startsWith("dist/") && f !== "package.json" && f !== "README.md")).to.deep.equal([]);
@@ -199,5 +207,23 @@ describe("SDK package (npm pack, installed in a fresh project)", function () {
       }),
     );
     await ok(process.execPath, [TSC, "-p", "tsconfig.json"], app);
+
+    // A browser dApp: Vite bundles it through the package's `browser` condition, whose entry reaches no
+    // Node.js module. (Through the Node entry, Vite would stub node:fs and friends in the bundle with its
+    // "__vite-browser-external" module, which throws when the dApp touches it.)
+    await writeFile(path.join(app, "index.html"), '<!doctype html><script type="module" src="./web.js"></script>');
+    await writeFile(path.join(app, "web.js"), WEB_SCRIPT);
+    const { build } = await import("vite");
+    await build({
+      root: app,
+      configFile: false,
+      logLevel: "silent",
+      build: { outDir: "web-dist", minify: false },
+    });
+    const scripts = (await readdir(path.join(app, "web-dist", "assets"))).filter((f) => f.endsWith(".js"));
+    expect(scripts).to.have.length(1);
+    const bundle = await readFile(path.join(app, "web-dist", "assets", scripts[0]), "utf8");
+    expect(bundle).to.include("MemoryBlobStore");
+    expect(bundle).to.not.match(/vite[-_]browser[-_]external/);
   });
 });

@@ -8,7 +8,8 @@ import { expect } from "chai";
 import { keccak256 } from "ethers";
 
 import type { BlobStore } from "../../src/blob-store.ts";
-import { BlobStoreError, FolderBlobStore, MemoryBlobStore } from "../../src/blob-store.ts";
+import { BlobStoreError, MemoryBlobStore } from "../../src/blob-store.ts";
+import { FolderBlobStore } from "../../src/node.ts";
 import { expectError } from "../helpers/record-crypto.ts";
 
 const randomBlob = (size = 256): Uint8Array => new Uint8Array(randomBytes(size));

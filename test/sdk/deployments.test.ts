@@ -20,10 +20,10 @@ import {
   type DeploymentAddresses,
   DeploymentError,
   type DeploymentErrorCode,
-  loadDeployment,
   MEDCHAIN_FUTURE_IDS,
   medchainAddresses,
 } from "../../src/deployments.ts";
+import { loadDeployment } from "../../src/node.ts";
 import { Capabilities, OrgKind, Roles } from "../../src/roles.ts";
 import { now, randomHash, YEAR } from "../helpers/identity.ts";
 import { catchError } from "../helpers/sdk.ts";

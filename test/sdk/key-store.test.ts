@@ -7,7 +7,8 @@ import { hexlify, keccak256 } from "ethers";
 
 import { encryptRecord, generateEncryptionKeyPair } from "../../src/crypto.ts";
 import type { KeyWrapStore } from "../../src/key-store.ts";
-import { FolderKeyWrapStore, KeyWrapStoreError, MemoryKeyWrapStore, keyWrapId } from "../../src/key-store.ts";
+import { KeyWrapStoreError, MemoryKeyWrapStore, keyWrapId } from "../../src/key-store.ts";
+import { FolderKeyWrapStore } from "../../src/node.ts";
 import { expectError, flipByte, randomPatientId, randomRecordId } from "../helpers/record-crypto.ts";
 
 /** `n` genuine key wraps of one freshly sealed blob. */

@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { getBytes, keccak256 } from "ethers";
 
 import type { BlobStore } from "../../src/blob-store.ts";
-import { BlobStoreError, FolderBlobStore, MemoryBlobStore } from "../../src/blob-store.ts";
+import { BlobStoreError, MemoryBlobStore } from "../../src/blob-store.ts";
+import { FolderBlobStore, FolderKeyWrapStore } from "../../src/node.ts";
 import {
   ENVELOPE_HEADER_LENGTH,
   RecordCryptoError,
@@ -17,7 +18,7 @@ import {
   parseKeyWrap,
 } from "../../src/crypto.ts";
 import type { KeyWrapStore } from "../../src/key-store.ts";
-import { FolderKeyWrapStore, MemoryKeyWrapStore } from "../../src/key-store.ts";
+import { MemoryKeyWrapStore } from "../../src/key-store.ts";
 import type { AnchoredRecordStatus, JsonObject } from "../../src/records.ts";
 import {
   OffChainRecordError,
