@@ -21,12 +21,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     // ------------------------------------------------------------------ types
 
     /// @dev What an account is bound to, in one slot. A controller's patient is `_controlledPatient`
-    ///      (one slot, set exactly while it is a controller: `isController` reads it and nothing else);
-    ///      `index` is its place in the patient's bounded list `_controllers`, which a recovery clears.
+    ///      (one slot, set exactly while it is a controller: `isController` reads it and nothing else).
+    ///      A patient's controllers form a list threaded through these slots, from
+    ///      `Patient.firstController` along `nextController` (0 at its end): at most MAX_CONTROLLERS long,
+    ///      so a recovery clears it in a bounded loop, and adding a controller writes no extra slot.
     struct Account {
         AccountRole role;
         uint64 orgId;
-        uint8 index;
+        address nextController;
     }
 
     /// @dev `Reserved`: the new key of a pending recovery. Nobody can bind it meanwhile, so a stranger
@@ -38,11 +40,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         Reserved
     }
 
-    /// @dev One slot per patient.
+    /// @dev One slot per patient, with the head of its controllers' list.
     struct Patient {
         bool exists;
         uint8 controllerCount;
         uint64 nonce;
+        address firstController;
     }
 
     struct EncryptionKey {
@@ -78,8 +81,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     mapping(address account => uint256 patientId) private _controlledPatient;
     mapping(address account => EncryptionKey) private _encryptionKeys;
     mapping(uint256 patientId => Patient) private _patients;
-    /// @dev A patient's current controllers, in `_controllers[patientId][0 .. controllerCount)`.
-    mapping(uint256 patientId => address[MAX_CONTROLLERS]) private _controllers;
     mapping(uint256 patientId => mapping(address guardian => uint64 validUntil)) private _guardians;
     mapping(uint256 patientId => Recovery) private _recoveries;
     mapping(bytes32 commitment => bool) private _usedCommitments;
@@ -221,7 +222,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkSignature(registrar, structHash, deadline, signature);
 
         _usedCommitments[uniquenessCommitment] = true;
-        _patients[patientId] = Patient({exists: true, controllerCount: 0, nonce: 0});
+        _patients[patientId] = Patient({exists: true, controllerCount: 0, nonce: 0, firstController: address(0)});
         emit PatientRegistered(patientId, controller, registrar);
         _bindController(patientId, controller);
     }
@@ -311,7 +312,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkPatient(patientId);
         if (_recoveries[patientId].executableAt != 0) revert IdentityRecoveryPending(patientId);
         _checkUnbound(newController);
-        _accounts[newController] = Account({role: AccountRole.Reserved, orgId: 0, index: 0});
+        _accounts[newController] = Account({role: AccountRole.Reserved, orgId: 0, nextController: address(0)});
         uint64 executableAt = uint64(block.timestamp) + RECOVERY_DELAY;
         _recoveries[patientId] = Recovery(newController, executableAt);
         emit RecoveryProposed(patientId, newController, msg.sender, executableAt);
@@ -352,15 +353,16 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         delete _recoveries[patientId];
         delete _accounts[recovery.newController]; // the reservation becomes the binding below
         Patient storage patient = _patients[patientId];
-        // Retire every earlier controller: at most MAX_CONTROLLERS of them (recovery is rare).
-        address[MAX_CONTROLLERS] storage controllers = _controllers[patientId];
+        // Retire every earlier controller, walking its list: at most MAX_CONTROLLERS (recovery is rare).
+        address retired = patient.firstController;
         uint256 count = patient.controllerCount;
         for (uint256 i; i < count; ++i) {
-            address retired = controllers[i];
+            address next = _accounts[retired].nextController;
             delete _accounts[retired];
             delete _controlledPatient[retired];
-            delete controllers[i];
+            retired = next;
         }
+        patient.firstController = address(0);
         patient.controllerCount = 0;
         ++patient.nonce;
         emit RecoveryExecuted(patientId, recovery.newController);
@@ -530,7 +532,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     function _bindOperator(uint256 orgId, address account) private {
         _checkUnbound(account);
-        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), index: 0});
+        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), nextController: address(0)});
         emit OperatorAdded(orgId, account, msg.sender);
     }
 
@@ -591,40 +593,45 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         }
     }
 
-    /// @dev Binds `account` as the patient's controller at place `index` of its list.
-    function _putController(uint256 patientId, address account, uint8 index) private {
+    /// @dev Binds `account` as the patient's controller, linked to `next` (the caller links it in).
+    function _putController(uint256 patientId, address account, address next) private {
         _checkUnbound(account);
-        _accounts[account] = Account({role: AccountRole.Controller, orgId: 0, index: index});
+        _accounts[account] = Account({role: AccountRole.Controller, orgId: 0, nextController: next});
         _controlledPatient[account] = patientId;
-        _controllers[patientId][index] = account;
         emit ControllerSet(patientId, account, true);
     }
 
+    /// @dev A new controller goes first in the list (the patient's slot is written anyway, for its nonce).
     function _bindController(uint256 patientId, address account) private {
         Patient storage patient = _patients[patientId];
         uint8 count = patient.controllerCount;
         if (count == MAX_CONTROLLERS) revert IdentityTooManyControllers(patientId, MAX_CONTROLLERS);
-        _putController(patientId, account, count);
+        _putController(patientId, account, patient.firstController);
+        patient.firstController = account;
         patient.controllerCount = count + 1;
     }
 
-    /// @dev Frees `account` (a current controller of the patient); the last controller of the list
-    ///      takes its place, so the list stays packed.
+    /// @dev Frees `account`, a current controller of the patient, and unlinks it from the list.
     function _unbindController(uint256 patientId, address account) private {
         Patient storage patient = _patients[patientId];
         uint8 count = patient.controllerCount;
         if (count == 1) revert IdentityLastController(patientId);
-        address[MAX_CONTROLLERS] storage controllers = _controllers[patientId];
-        uint8 index = _accounts[account].index;
-        uint8 last = count - 1;
-        if (index != last) {
-            address moved = controllers[last];
-            controllers[index] = moved;
-            _accounts[moved].index = index;
-        }
-        delete controllers[last];
-        patient.controllerCount = last;
+        _relink(patient, account, _accounts[account].nextController);
+        patient.controllerCount = count - 1;
         _releaseController(patientId, account);
+    }
+
+    /// @dev The link that points at `account` (the patient's first, or its predecessor's next) now points at
+    ///      `replacement`. `account` is in the list, so the walk ends within MAX_CONTROLLERS - 1 steps.
+    function _relink(Patient storage patient, address account, address replacement) private {
+        address first = patient.firstController;
+        if (first == account) {
+            patient.firstController = replacement;
+            return;
+        }
+        Account storage previous = _accounts[first];
+        while (previous.nextController != account) previous = _accounts[previous.nextController];
+        previous.nextController = replacement;
     }
 
     function _releaseController(uint256 patientId, address account) private {
@@ -644,7 +651,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @dev The new key takes the old key's place in the list (so a patient at MAX_CONTROLLERS rotates too).
     function _rotateKey(uint256 patientId, address oldController, address newController) private {
-        _putController(patientId, newController, _accounts[oldController].index);
+        _putController(patientId, newController, _accounts[oldController].nextController);
+        _relink(_patients[patientId], oldController, newController);
         _releaseController(patientId, oldController);
     }
 

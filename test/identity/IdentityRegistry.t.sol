@@ -1020,8 +1020,8 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         assertTrue(registry.isController(carol, patientId), "carol fills the freed place");
     }
 
-    /// @notice Controllers added, removed in any order (each removal moves the list's last entry into
-    ///         the freed place) and rotated: every one still controls until a recovery retires them all.
+    /// @notice Controllers added, removed in any order (first, middle or last of the patient's list) and
+    ///         rotated in place: every one left still controls until a recovery retires them all.
     function testFuzz_recoveryRetiresEveryControllerWhateverTheChanges(uint256 seed) public {
         _aliceAsPatient();
         uint256 extra = bound(seed, 1, registry.MAX_CONTROLLERS() - 1);
