@@ -137,9 +137,16 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         uint64 notBefore,
         uint64 expiresAt
     ) external whenNotPaused {
-        _checkActor(msg.sender, patientId);
+        // One call to the registry answers both the caller's authority and the grantee's status.
+        (bool canAct, bool granteeActive) = _askIdentity(
+            IIdentityRegistry.actorAndOrganization.selector,
+            msg.sender,
+            patientId,
+            granteeOrg
+        );
+        if (!canAct) revert ConsentUnauthorized(msg.sender, patientId);
         _useNonce(patientId);
-        _grant(patientId, granteeOrg, Grant(scopes, actions, purposes, notBefore, expiresAt));
+        _grant(patientId, granteeOrg, scopes, actions, purposes, notBefore, expiresAt, granteeActive);
     }
 
     /// @inheritdoc IConsentManager
@@ -167,7 +174,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             )
         );
         _useSignature(patientId, signer, nonce, deadline, structHash, signature);
-        _grant(patientId, granteeOrg, terms);
+        _grantSigned(patientId, granteeOrg, terms);
     }
 
     /// @inheritdoc IConsentManager
@@ -407,7 +414,38 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ internal: patient actions
 
     function _checkActor(address account, uint256 patientId) private view {
-        if (!_IDENTITY.canActForPatient(account, patientId)) revert ConsentUnauthorized(account, patientId);
+        (bool canAct, ) = _askIdentity(IIdentityRegistry.canActForPatient.selector, account, patientId, 0);
+        if (!canAct) revert ConsentUnauthorized(account, patientId);
+    }
+
+    /// @dev Asks the registry `selector(account, patientId, orgId)` (a two-argument view ignores the third
+    ///      word) and returns the first two words of its answer as bools (`second` stays false for a view
+    ///      returning one). Every patient action pays this call, hence assembly: the arguments are written
+    ///      past the free memory pointer (not reserved), the answer lands in scratch space (zeroed first),
+    ///      and nothing is re-decoded. The registry's views do not revert; a failed call bubbles its data.
+    function _askIdentity(
+        bytes4 selector,
+        address account,
+        uint256 patientId,
+        uint256 orgId
+    ) private view returns (bool first, bool second) {
+        IIdentityRegistry identity = _IDENTITY;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x24), patientId)
+            mstore(add(ptr, 0x44), orgId)
+            mstore(0x00, 0)
+            mstore(0x20, 0)
+            if iszero(staticcall(gas(), identity, ptr, 0x64, 0x00, 0x40)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            first := eq(mload(0x00), 1)
+            second := eq(mload(0x20), 1)
+        }
     }
 
     /// @dev Consumes the patient's current nonce and returns it.
@@ -441,33 +479,66 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         }
     }
 
-    function _grant(uint256 patientId, uint256 granteeOrg, Grant memory terms) private {
-        if (
-            !Scopes.isValid(terms.scopes, Scopes.ALL_CATEGORIES) ||
-            !Scopes.isValid(terms.actions, Scopes.ALL_ACTIONS) ||
-            !Scopes.isValid(terms.purposes, Scopes.ALL_PURPOSES)
-        ) {
-            revert ConsentInvalidGrant(terms.scopes, terms.actions, terms.purposes);
-        }
-        if (terms.expiresAt <= block.timestamp || terms.expiresAt <= terms.notBefore) {
-            revert ConsentInvalidWindow(terms.notBefore, terms.expiresAt, block.timestamp);
-        }
-        if (!_IDENTITY.isActiveOrganization(granteeOrg)) revert ConsentInactiveOrganization(granteeOrg);
-        _grants[patientId][granteeOrg] = terms;
-        emit ConsentGranted(
+    /// @dev `grantWithSig`'s effects, in their own stack frame (the signed path asks the grantee's status
+    ///      apart: its authority check is the signer's, in `_useSignature`).
+    function _grantSigned(uint256 patientId, uint256 granteeOrg, Grant calldata terms) private {
+        _grant(
             patientId,
             granteeOrg,
-            Scopes.redact(terms.scopes),
+            terms.scopes,
             terms.actions,
             terms.purposes,
             terms.notBefore,
-            terms.expiresAt
+            terms.expiresAt,
+            _IDENTITY.isActiveOrganization(granteeOrg)
         );
     }
 
+    /// @dev The terms come as values, not a `Grant` in memory: the direct `grant` then builds no struct.
+    function _grant(
+        uint256 patientId,
+        uint256 granteeOrg,
+        uint32 scopes,
+        uint8 actions,
+        uint8 purposes,
+        uint64 notBefore,
+        uint64 expiresAt,
+        bool granteeActive
+    ) private {
+        // Each mask is non-empty and within its set (`Scopes.isValid`, inlined: the sets are contiguous
+        // low bits, so a valid mask lies in 1 ..= ALL).
+        if (
+            scopes == 0 ||
+            scopes > Scopes.ALL_CATEGORIES ||
+            actions == 0 ||
+            actions > Scopes.ALL_ACTIONS ||
+            purposes == 0 ||
+            purposes > Scopes.ALL_PURPOSES
+        ) {
+            revert ConsentInvalidGrant(scopes, actions, purposes);
+        }
+        if (expiresAt <= block.timestamp || expiresAt <= notBefore) {
+            revert ConsentInvalidWindow(notBefore, expiresAt, block.timestamp);
+        }
+        if (!granteeActive) revert ConsentInactiveOrganization(granteeOrg);
+        Grant storage g = _grants[patientId][granteeOrg];
+        g.scopes = scopes;
+        g.actions = actions;
+        g.purposes = purposes;
+        g.notBefore = notBefore;
+        g.expiresAt = expiresAt;
+        emit ConsentGranted(patientId, granteeOrg, Scopes.redact(scopes), actions, purposes, notBefore, expiresAt);
+    }
+
     function _revoke(uint256 patientId, uint256 granteeOrg) private {
-        if (_grants[patientId][granteeOrg].expiresAt == 0) revert ConsentNoGrant(patientId, granteeOrg);
-        delete _grants[patientId][granteeOrg];
+        Grant storage g = _grants[patientId][granteeOrg];
+        if (g.expiresAt == 0) revert ConsentNoGrant(patientId, granteeOrg);
+        // A grant is one slot (its unused high bytes are always zero): clear the whole word at once,
+        // without `delete`'s second mapping lookup and read-modify-write.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(g.slot, 0)
+        }
         emit ConsentRevoked(patientId, granteeOrg);
     }
 

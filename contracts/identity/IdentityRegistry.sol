@@ -20,16 +20,15 @@ import {Roles} from "../governance/Roles.sol";
 contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ types
 
-    /// @dev What an account is bound to, in one slot. `epoch` ties a controller to its patient's key
-    ///      epoch, so a recovery retires every earlier controller at once without a loop. `patientTag`
-    ///      (152 bits of keccak256(patientId)) lets `isController` check the patient from this slot
-    ///      alone (a second preimage of 152 bits is out of reach); `_controlledPatient` keeps the full
-    ///      id for `patientOf`.
+    /// @dev What an account is bound to, in one slot. A controller's patient is `_controlledPatient`
+    ///      (one slot, set exactly while it is a controller: `isController` reads it and nothing else).
+    ///      A patient's controllers form a list threaded through these slots, from
+    ///      `Patient.firstController` along `nextController` (0 at its end): at most MAX_CONTROLLERS long,
+    ///      so a recovery clears it in a bounded loop, and adding a controller writes no extra slot.
     struct Account {
         AccountRole role;
         uint64 orgId;
-        uint32 epoch;
-        bytes19 patientTag;
+        address nextController;
     }
 
     /// @dev `Reserved`: the new key of a pending recovery. Nobody can bind it meanwhile, so a stranger
@@ -41,12 +40,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         Reserved
     }
 
-    /// @dev One slot per patient.
+    /// @dev One slot per patient, with the head of its controllers' list.
     struct Patient {
         bool exists;
-        uint32 epoch;
-        uint32 controllerCount;
+        uint8 controllerCount;
         uint64 nonce;
+        address firstController;
     }
 
     struct EncryptionKey {
@@ -58,6 +57,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     uint64 public constant RECOVERY_DELAY = 72 hours;
+    /// @inheritdoc IIdentityRegistry
+    uint8 public constant MAX_CONTROLLERS = 8;
 
     bytes32 public constant PATIENT_ATTESTATION_TYPEHASH =
         keccak256("PatientAttestation(bytes32 commitment,address controller,uint256 patientId,uint256 deadline)");
@@ -76,6 +77,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     mapping(uint256 orgId => Organization) private _organizations;
     mapping(address registrar => uint16 kinds) private _registrarKinds;
     mapping(address account => Account) private _accounts;
+    /// @dev The patient a controller controls; 0 for every other account (deleted when it stops).
     mapping(address account => uint256 patientId) private _controlledPatient;
     mapping(address account => EncryptionKey) private _encryptionKeys;
     mapping(uint256 patientId => Patient) private _patients;
@@ -220,7 +222,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkSignature(registrar, structHash, deadline, signature);
 
         _usedCommitments[uniquenessCommitment] = true;
-        _patients[patientId] = Patient({exists: true, epoch: 0, controllerCount: 0, nonce: 0});
+        _patients[patientId] = Patient({exists: true, controllerCount: 0, nonce: 0, firstController: address(0)});
         emit PatientRegistered(patientId, controller, registrar);
         _bindController(patientId, controller);
     }
@@ -310,7 +312,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _checkPatient(patientId);
         if (_recoveries[patientId].executableAt != 0) revert IdentityRecoveryPending(patientId);
         _checkUnbound(newController);
-        _accounts[newController] = Account({role: AccountRole.Reserved, orgId: 0, epoch: 0, patientTag: 0});
+        _accounts[newController] = Account({role: AccountRole.Reserved, orgId: 0, nextController: address(0)});
         uint64 executableAt = uint64(block.timestamp) + RECOVERY_DELAY;
         _recoveries[patientId] = Recovery(newController, executableAt);
         emit RecoveryProposed(patientId, newController, msg.sender, executableAt);
@@ -351,7 +353,16 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         delete _recoveries[patientId];
         delete _accounts[recovery.newController]; // the reservation becomes the binding below
         Patient storage patient = _patients[patientId];
-        ++patient.epoch;
+        // Retire every earlier controller, walking its list: at most MAX_CONTROLLERS (recovery is rare).
+        address retired = patient.firstController;
+        uint256 count = patient.controllerCount;
+        for (uint256 i; i < count; ++i) {
+            address next = _accounts[retired].nextController;
+            delete _accounts[retired];
+            delete _controlledPatient[retired];
+            retired = next;
+        }
+        patient.firstController = address(0);
         patient.controllerCount = 0;
         ++patient.nonce;
         emit RecoveryExecuted(patientId, recovery.newController);
@@ -362,7 +373,19 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     function isActiveOrganization(uint256 orgId) public view returns (bool) {
-        return _isActive(_organizations[orgId]);
+        // Both fields read before the test, so the optimizer loads the slot once (no memory copy).
+        Organization storage org = _organizations[orgId];
+        (OrgStatus status, uint64 validUntil) = (org.status, org.validUntil);
+        return status == OrgStatus.Active && validUntil > block.timestamp;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function actorAndOrganization(
+        address account,
+        uint256 patientId,
+        uint256 orgId
+    ) external view returns (bool canAct, bool orgActive) {
+        return (canActForPatient(account, patientId), isActiveOrganization(orgId));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -386,9 +409,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     /// @inheritdoc IIdentityRegistry
-    function patientOf(address account) external view returns (uint256 patientId) {
-        patientId = _controlledPatient[account];
-        if (!isController(account, patientId)) patientId = 0;
+    function patientOf(address account) external view returns (uint256) {
+        return _controlledPatient[account];
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -438,11 +460,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     function isController(address account, uint256 patientId) public view returns (bool) {
-        Account memory acct = _accounts[account];
-        return
-            acct.role == AccountRole.Controller &&
-            acct.patientTag == _patientTag(patientId) &&
-            acct.epoch == _patients[patientId].epoch;
+        // One slot, on every patient action of every MedChain contract. No patient has id 0.
+        return patientId != 0 && _controlledPatient[account] == patientId;
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -524,7 +543,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     function _bindOperator(uint256 orgId, address account) private {
         _checkUnbound(account);
-        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), epoch: 0, patientTag: 0});
+        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), nextController: address(0)});
         emit OperatorAdded(orgId, account, msg.sender);
     }
 
@@ -534,13 +553,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     // ------------------------------------------------------------------ internal: accounts
 
-    /// @dev An account is bound while it operates for an organisation or controls a patient in the
-    ///      patient's current key epoch (a controller retired by a recovery is free again).
+    /// @dev An account is bound while it operates for an organisation, controls a patient, or is a
+    ///      pending recovery's reserved key (a controller removed, rotated out or retired by a recovery
+    ///      has its slot deleted, so it is free again).
     function _isBound(address account) private view returns (bool) {
-        Account memory acct = _accounts[account];
-        if (acct.role == AccountRole.None) return false;
-        if (acct.role != AccountRole.Controller) return true; // an operator, or a recovery's reserved key
-        return acct.epoch == _patients[_controlledPatient[account]].epoch;
+        return _accounts[account].role != AccountRole.None;
     }
 
     function _checkUnbound(address account) private view {
@@ -549,10 +566,6 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     // ------------------------------------------------------------------ internal: patients
-
-    function _patientTag(uint256 patientId) private pure returns (bytes19) {
-        return bytes19(keccak256(abi.encode(patientId)));
-    }
 
     function _checkPatient(uint256 patientId) private view returns (Patient storage patient) {
         patient = _patients[patientId];
@@ -591,24 +604,48 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         }
     }
 
-    function _bindController(uint256 patientId, address account) private {
+    /// @dev Binds `account` as the patient's controller, linked to `next` (the caller links it in).
+    function _putController(uint256 patientId, address account, address next) private {
         _checkUnbound(account);
-        Patient storage patient = _patients[patientId];
-        _accounts[account] = Account({
-            role: AccountRole.Controller,
-            orgId: 0,
-            epoch: patient.epoch,
-            patientTag: _patientTag(patientId)
-        });
+        _accounts[account] = Account({role: AccountRole.Controller, orgId: 0, nextController: next});
         _controlledPatient[account] = patientId;
-        ++patient.controllerCount;
         emit ControllerSet(patientId, account, true);
     }
 
+    /// @dev A new controller goes first in the list (the patient's slot is written anyway, for its nonce).
+    function _bindController(uint256 patientId, address account) private {
+        Patient storage patient = _patients[patientId];
+        uint8 count = patient.controllerCount;
+        if (count == MAX_CONTROLLERS) revert IdentityTooManyControllers(patientId, MAX_CONTROLLERS);
+        _putController(patientId, account, patient.firstController);
+        patient.firstController = account;
+        patient.controllerCount = count + 1;
+    }
+
+    /// @dev Frees `account`, a current controller of the patient, and unlinks it from the list.
     function _unbindController(uint256 patientId, address account) private {
         Patient storage patient = _patients[patientId];
-        if (patient.controllerCount == 1) revert IdentityLastController(patientId);
-        --patient.controllerCount;
+        uint8 count = patient.controllerCount;
+        if (count == 1) revert IdentityLastController(patientId);
+        _relink(patient, account, _accounts[account].nextController);
+        patient.controllerCount = count - 1;
+        _releaseController(patientId, account);
+    }
+
+    /// @dev The link that points at `account` (the patient's first, or its predecessor's next) now points at
+    ///      `replacement`. `account` is in the list, so the walk ends within MAX_CONTROLLERS - 1 steps.
+    function _relink(Patient storage patient, address account, address replacement) private {
+        address first = patient.firstController;
+        if (first == account) {
+            patient.firstController = replacement;
+            return;
+        }
+        Account storage previous = _accounts[first];
+        while (previous.nextController != account) previous = _accounts[previous.nextController];
+        previous.nextController = replacement;
+    }
+
+    function _releaseController(uint256 patientId, address account) private {
         delete _accounts[account];
         delete _controlledPatient[account];
         emit ControllerSet(patientId, account, false);
@@ -623,9 +660,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         }
     }
 
+    /// @dev The new key takes the old key's place in the list (so a patient at MAX_CONTROLLERS rotates too).
     function _rotateKey(uint256 patientId, address oldController, address newController) private {
-        _bindController(patientId, newController);
-        _unbindController(patientId, oldController);
+        _putController(patientId, newController, _accounts[oldController].nextController);
+        _relink(_patients[patientId], oldController, newController);
+        _releaseController(patientId, oldController);
     }
 
     /// @dev Setting a guardian is a write (stopped by pause); removing one (validUntil = 0) is not.

@@ -144,6 +144,8 @@ interface IIdentityRegistry {
     error IdentityNotAuthorizedForPatient(address account, uint256 patientId);
     /// @notice A patient keeps at least one controller: `patientId` would have none.
     error IdentityLastController(uint256 patientId);
+    /// @notice `patientId` already has `maxControllers` controllers (remove or rotate one instead).
+    error IdentityTooManyControllers(uint256 patientId, uint256 maxControllers);
     /// @notice A guardian cannot be the zero address or one of the patient's own controllers: `guardian`.
     error IdentityInvalidGuardian(uint256 patientId, address guardian);
     /// @notice `patientId` has a pending recovery already.
@@ -296,6 +298,14 @@ interface IIdentityRegistry {
     /// @notice Whether `orgId` is Active and its licence has not expired.
     function isActiveOrganization(uint256 orgId) external view returns (bool);
 
+    /// @notice `canActForPatient(account, patientId)` and `isActiveOrganization(orgId)` in one call, for a
+    ///         patient action that names an organisation (a consent grant): one call's overhead, not two.
+    function actorAndOrganization(
+        address account,
+        uint256 patientId,
+        uint256 orgId
+    ) external view returns (bool canAct, bool orgActive);
+
     /// @notice The organisation `account` operates for (0 when none), whatever its status.
     function organizationOf(address account) external view returns (uint256 orgId);
 
@@ -350,4 +360,8 @@ interface IIdentityRegistry {
 
     /// @notice The delay between proposing and executing a recovery.
     function RECOVERY_DELAY() external view returns (uint64);
+
+    /// @notice The most controller accounts a patient may hold at once (a recovery retires them in a
+    ///         bounded loop).
+    function MAX_CONTROLLERS() external view returns (uint8);
 }

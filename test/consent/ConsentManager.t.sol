@@ -2,8 +2,19 @@
 pragma solidity 0.8.30;
 
 import {ConsentBase} from "./ConsentBase.sol";
+import {ConsentManager} from "../../contracts/consent/ConsentManager.sol";
 import {IConsentManager} from "../../contracts/interfaces/IConsentManager.sol";
+import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.sol";
 import {Scopes} from "../../contracts/libraries/Scopes.sol";
+
+/// @notice An identity registry that is down: every call reverts with `RegistryDown`.
+contract RevertingIdentity {
+    error RegistryDown();
+
+    fallback() external {
+        revert RegistryDown();
+    }
+}
 
 contract ConsentManagerTest is ConsentBase {
     // ---------------------------------------------------------------- scope / action / purpose / deny algebra
@@ -134,6 +145,45 @@ contract ConsentManagerTest is ConsentBase {
         );
         vm.expectRevert(abi.encodeWithSelector(IConsentManager.ConsentInvalidNonce.selector, patientId, nonce, 0));
         consent.grantWithSig(patientId, hospital, terms, patient, nonce, deadline, sig);
+    }
+
+    // ---------------------------------------------------------------- the registry call
+
+    function test_RevertWhen_theRegistryCallFails_itsRevertIsBubbledUp() public {
+        RevertingIdentity down = new RevertingIdentity();
+        ConsentManager orphan = new ConsentManager(address(manager), IIdentityRegistry(address(down)), records);
+        vm.expectRevert(RevertingIdentity.RegistryDown.selector);
+        vm.prank(patient);
+        orphan.grant(patientId, hospital, Scopes.CONDITIONS, Scopes.READ, Scopes.TREATMENT, 0, 2 ** 40);
+        vm.expectRevert(RevertingIdentity.RegistryDown.selector);
+        vm.prank(patient);
+        orphan.revoke(patientId, hospital);
+    }
+
+    function testFuzz_revokeClearsTheWholeGrant(uint32 scopes, uint8 actions, uint8 purposes, uint64 notBefore) public {
+        scopes = uint32(bound(scopes, 1, Scopes.ALL_CATEGORIES));
+        actions = uint8(bound(actions, 1, Scopes.ALL_ACTIONS));
+        purposes = uint8(bound(purposes, 1, Scopes.ALL_PURPOSES));
+        notBefore = uint64(bound(notBefore, 0, block.timestamp + 365 days));
+        uint64 expiresAt = uint64(block.timestamp + 400 days);
+        _grant(hospital, scopes, actions, purposes, notBefore, expiresAt);
+        IConsentManager.Grant memory held = consent.getGrant(patientId, hospital);
+        assertEq(
+            abi.encode(held),
+            abi.encode(IConsentManager.Grant(scopes, actions, purposes, notBefore, expiresAt)),
+            "stored as granted"
+        );
+        vm.prank(patient);
+        consent.revoke(patientId, hospital);
+        assertEq(
+            abi.encode(consent.getGrant(patientId, hospital)),
+            abi.encode(IConsentManager.Grant(0, 0, 0, 0, 0)),
+            "cleared"
+        );
+        assertFalse(consent.hasAccess(patientId, hospital, scopes, actions, purposes), "no access");
+        vm.expectRevert(abi.encodeWithSelector(IConsentManager.ConsentNoGrant.selector, patientId, hospital));
+        vm.prank(patient);
+        consent.revoke(patientId, hospital);
     }
 
     function test_grantWithSig_acceptsTheCurrentNonce() public {

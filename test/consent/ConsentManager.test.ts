@@ -325,6 +325,18 @@ describe("ConsentManager", function () {
       expect(await consent.nonces(patientId)).to.equal(1n);
     });
 
+    it("refuses a signed grant to a grantee that is no longer active", async function () {
+      const sys = await networkHelpers.loadFixture(consentFixture);
+      const { consent, identity, registrar, patient, relayer, patientId, hospital } = sys;
+      const t = await sys.terms(scopes("CONDITIONS"));
+      const dl = await sys.deadline();
+      const sig = await sys.signGrant(patient, patientId, hospital, t, 0n, dl);
+      await identity.connect(registrar).suspendOrganization(hospital, randomHash());
+      await expect(consent.connect(relayer).grantWithSig(patientId, hospital, t, patient, 0n, dl, sig))
+        .to.be.revertedWithCustomError(consent, "ConsentInactiveOrganization")
+        .withArgs(hospital);
+    });
+
     it("grants by an ERC-1271 smart account's signature", async function () {
       const sys = await networkHelpers.loadFixture(consentFixture);
       const { consent, identity, relayer, hospital } = sys;

@@ -984,6 +984,105 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         registry.setController(patientId, newController, false);
     }
 
+    // ---------------------------------------------------------------- controller limit
+
+    /// @dev Adds `n` controllers to alice's patient (alice adds them), returning them in order.
+    function _addControllers(uint256 n) internal returns (address[] memory added) {
+        added = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            added[i] = address(uint160(uint256(keccak256(abi.encode("controller", i)))));
+            vm.prank(alice);
+            registry.setController(patientId, added[i], true);
+        }
+    }
+
+    function test_RevertWhen_setController_beyondMaxControllers_butAKeyStillRotates() public {
+        _aliceAsPatient();
+        uint8 maxControllers = registry.MAX_CONTROLLERS();
+        assertEq(maxControllers, 8, "eight controllers at most");
+        address[] memory added = _addControllers(maxControllers - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IIdentityRegistry.IdentityTooManyControllers.selector, patientId, maxControllers)
+        );
+        vm.prank(alice);
+        registry.setController(patientId, bob, true);
+        assertFalse(registry.isController(bob, patientId), "bob not added");
+
+        // At the limit a key rotates in place, and a removal makes room again.
+        vm.prank(added[3]);
+        registry.rotateKey(patientId, bob);
+        assertTrue(registry.isController(bob, patientId), "bob rotated in");
+        assertFalse(registry.isController(added[3], patientId), "rotated out");
+        vm.prank(bob);
+        registry.setController(patientId, added[0], false);
+        vm.prank(bob);
+        registry.setController(patientId, carol, true);
+        assertTrue(registry.isController(carol, patientId), "carol fills the freed place");
+    }
+
+    /// @notice Controllers added, removed in any order (first, middle or last of the patient's list) and
+    ///         rotated in place: every one left still controls until a recovery retires them all.
+    function testFuzz_recoveryRetiresEveryControllerWhateverTheChanges(uint256 seed) public {
+        _aliceAsPatient();
+        uint256 extra = bound(seed, 1, registry.MAX_CONTROLLERS() - 1);
+        address[] memory all = new address[](extra + 1);
+        all[0] = alice;
+        address[] memory added = _addControllers(extra);
+        for (uint256 i; i < extra; ++i) all[i + 1] = added[i];
+        bool[] memory removed = new bool[](extra + 1);
+        uint256 live = extra + 1;
+        // Remove some (never the last one standing), chosen by the seed's bits.
+        for (uint256 i; i <= extra && live > 1; ++i) {
+            if ((seed >> (8 + i)) & 1 == 0) continue;
+            vm.prank(all[i]); // each leaves on its own
+            registry.setController(patientId, all[i], false);
+            removed[i] = true;
+            --live;
+        }
+        // A survivor rotates its key (the new key takes its place in the list).
+        for (uint256 i; i <= extra; ++i) {
+            if (removed[i]) continue;
+            address rotated = makeAddr("rotated key");
+            vm.prank(all[i]);
+            registry.rotateKey(patientId, rotated);
+            assertEq(registry.patientOf(all[i]), 0, "rotated-out key free");
+            all[i] = rotated;
+            break;
+        }
+        for (uint256 i; i <= extra; ++i) {
+            assertEq(registry.isController(all[i], patientId), !removed[i], "controls iff not removed");
+            assertEq(registry.patientOf(all[i]), removed[i] ? 0 : patientId, "patientOf");
+        }
+
+        vm.prank(registrar);
+        registry.proposeRecovery(patientId, carol);
+        vm.warp(block.timestamp + RECOVERY_DELAY);
+        registry.executeRecovery(patientId);
+        for (uint256 i; i <= extra; ++i) {
+            assertFalse(registry.canActForPatient(all[i], patientId), "retired");
+            assertEq(registry.patientOf(all[i]), 0, "free");
+        }
+        assertTrue(registry.isController(carol, patientId), "carol alone");
+        _rebindRetiredKeys(all);
+    }
+
+    /// @dev After a recovery to carol: the retired keys are free to be bound again, and the list has room
+    ///      for MAX_CONTROLLERS again (carol plus all of them but the last; the last fits iff there is room).
+    function _rebindRetiredKeys(address[] memory all) internal {
+        uint256 extra = all.length - 1;
+        for (uint256 i; i < extra; ++i) {
+            vm.prank(carol);
+            registry.setController(patientId, all[i], true);
+        }
+        if (extra + 1 == registry.MAX_CONTROLLERS()) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IIdentityRegistry.IdentityTooManyControllers.selector, patientId, extra + 1)
+            );
+        }
+        vm.prank(carol);
+        registry.setController(patientId, all[extra], true);
+    }
+
     // ---------------------------------------------------------------- guardians
 
     function test_setGuardian_letsTheGuardianActUntilItsTermEnds() public {

@@ -440,6 +440,24 @@ describe("IdentityRegistry", function () {
         .withArgs(123n);
     });
 
+    it("holds at most MAX_CONTROLLERS controllers, and a key still rotates at the limit", async function () {
+      const { identity, pat, extra, stranger, patientId } = await networkHelpers.loadFixture(populatedFixture);
+      const max = await identity.MAX_CONTROLLERS();
+      expect(max).to.equal(8n);
+      const added = Array.from({ length: Number(max) - 1 }, () => ethers.Wallet.createRandom().address);
+      for (const account of added) await identity.connect(pat).setController(patientId, account, true);
+      await expect(identity.connect(pat).setController(patientId, extra, true))
+        .to.be.revertedWithCustomError(identity, "IdentityTooManyControllers")
+        .withArgs(patientId, max);
+      const tx = identity.connect(pat).rotateKey(patientId, extra);
+      await expect(tx).to.emit(identity, "ControllerSet").withArgs(patientId, extra.address, true);
+      await expect(tx).to.emit(identity, "ControllerSet").withArgs(patientId, pat.address, false);
+      await identity.connect(extra).setController(patientId, added[0], false);
+      await expect(identity.connect(extra).setController(patientId, stranger, true))
+        .to.emit(identity, "ControllerSet")
+        .withArgs(patientId, stranger.address, true);
+    });
+
     it("rotates the caller's key: the old key loses control, the new gains it", async function () {
       const { identity, pat, extra, patientId } = await networkHelpers.loadFixture(populatedFixture);
       const tx = identity.connect(pat).rotateKey(patientId, extra);
@@ -634,6 +652,28 @@ describe("IdentityRegistry", function () {
       expect(await identity.nonces(patientId)).to.equal(nonceBefore + 1n);
     });
 
+    it("retires every one of MAX_CONTROLLERS controllers, and frees their keys", async function () {
+      const { identity, registrar, pat, extra, stranger, patientId } =
+        await networkHelpers.loadFixture(populatedFixture);
+      const max = Number(await identity.MAX_CONTROLLERS());
+      const others = Array.from({ length: max - 1 }, () => ethers.Wallet.createRandom().address);
+      for (const account of others) await identity.connect(pat).setController(patientId, account, true);
+      await identity.connect(registrar).proposeRecovery(patientId, extra);
+      await time.increase(72n * HOUR);
+      await expect(identity.connect(stranger).executeRecovery(patientId))
+        .to.emit(identity, "RecoveryExecuted")
+        .withArgs(patientId, extra.address);
+      for (const account of [pat.address, ...others]) {
+        expect(await identity.canActForPatient(account, patientId)).to.equal(false);
+        expect(await identity.patientOf(account)).to.equal(0n);
+      }
+      // The retired keys may be bound again, up to the limit.
+      for (const account of others) await identity.connect(extra).setController(patientId, account, true);
+      await expect(identity.connect(extra).setController(patientId, pat, true))
+        .to.be.revertedWithCustomError(identity, "IdentityTooManyControllers")
+        .withArgs(patientId, max);
+    });
+
     it("never executes a cancelled recovery (cancelled by a guardian, even while paused)", async function () {
       const { identity, pauser, admin, guardian, patientId } = await networkHelpers.loadFixture(proposedFixture);
       await identity.connect(pauser).pause();
@@ -710,6 +750,20 @@ describe("IdentityRegistry", function () {
     it("exposes the EIP-712 domain separator the SDK's domain hashes to", async function () {
       const { identity, domain } = await networkHelpers.loadFixture(identityFixture);
       expect(await identity.DOMAIN_SEPARATOR()).to.equal(TypedDataEncoder.hashDomain(domain));
+    });
+
+    it("answers a patient's authority and an organisation's status in one call (actorAndOrganization)", async function () {
+      const { identity, registrar, pat, guardian, stranger, orgId, patientId } =
+        await networkHelpers.loadFixture(populatedFixture);
+      await identity.connect(pat).setGuardian(patientId, guardian, (await now(ethers)) + DAY);
+      expect(await identity.actorAndOrganization(pat.address, patientId, orgId)).to.deep.equal([true, true]);
+      expect(await identity.actorAndOrganization(guardian.address, patientId, orgId)).to.deep.equal([true, true]);
+      expect(await identity.actorAndOrganization(stranger.address, patientId, orgId)).to.deep.equal([false, true]);
+      await identity.connect(registrar).suspendOrganization(orgId, randomHash());
+      expect(await identity.actorAndOrganization(pat.address, patientId, orgId)).to.deep.equal([true, false]);
+      expect(await identity.actorAndOrganization(pat.address, patientId, orgId + 1n)).to.deep.equal([true, false]);
+      await time.increase(DAY);
+      expect(await identity.actorAndOrganization(guardian.address, patientId, orgId)).to.deep.equal([false, false]);
     });
 
     it("keeps a patient controller out of the organisation views", async function () {

@@ -67,6 +67,7 @@ contract IdentityRegistryInvariantTest is Test {
             }
             assertEq(controllers, handler.ghostControllerCount(patientId), "controllers of a patient");
             assertGe(controllers, 1, "a patient keeps a controller");
+            assertLe(controllers, registry.MAX_CONTROLLERS(), "at most MAX_CONTROLLERS");
         }
     }
 

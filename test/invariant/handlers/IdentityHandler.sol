@@ -218,6 +218,12 @@ contract IdentityHandler {
         _called(ADD_CONTROLLER);
         uint256 patientId = _somePatient(patientSeed);
         address account = _freeAccount(accountSeed);
+        if (ghostControllerCount[patientId] == registry.MAX_CONTROLLERS()) {
+            // A full list: one controller leaves first (the registry would refuse a ninth).
+            address leaving = _controllerOf(patientId, accountSeed);
+            _setController(patientId, leaving, false, leaving, false);
+            ++setupSteps;
+        }
         _setController(patientId, account, true, _controllerOf(patientId, signerSeed), viaSignature);
         _succeeded(ADD_CONTROLLER);
     }
