@@ -70,7 +70,7 @@ export class FolderBlobStore implements BlobStore {
       await unlink(temp).catch(() => undefined);
       throw new BlobStoreError("IO", `could not store blob ${hash} in ${this.dir}`, hash, { cause });
     }
-    await this.#syncDir();
+    await syncDir(this.dir);
     return hash;
   }
 
@@ -105,7 +105,7 @@ export class FolderBlobStore implements BlobStore {
       if (errorCode(cause) === "ENOENT") return false;
       throw new BlobStoreError("IO", `could not delete blob ${hash}`, hash, { cause });
     }
-    await this.#syncDir();
+    await syncDir(this.dir);
     return true;
   }
 
@@ -119,20 +119,6 @@ export class FolderBlobStore implements BlobStore {
       return blobAddress(new Uint8Array(await readFile(path))) === hash;
     } catch {
       return false; // missing or unreadable: (re)write it
-    }
-  }
-
-  /** Makes a rename or unlink durable. Best effort: not every platform can fsync a directory. */
-  async #syncDir(): Promise<void> {
-    try {
-      const dir = await open(this.dir, "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    } catch {
-      // e.g. Windows (EPERM/EISDIR): the rename itself is still atomic.
     }
   }
 }
@@ -376,8 +362,8 @@ async function syncDir(dir: string): Promise<void> {
 // ─── Reading a deployment ────────────────────────────────────────────────────────────────────────
 
 /**
- * Reads `<dir>/chain-<chainId>/deployed_addresses.json`, as Ignition writes it. `dir` defaults to `ignition/deployments` under
- * the current directory. Throws a {@link DeploymentError} (`NOT_FOUND`, `BAD_FILE`) when there is no
+ * Reads `<dir>/chain-<chainId>/deployed_addresses.json`, as Ignition writes it. `dir` defaults to
+ * `ignition/deployments` under the current directory. Throws a {@link DeploymentError} (`NOT_FOUND`, `BAD_FILE`) when there is no
  * deployment for the chain or the file is not an object of addresses.
  */
 export async function loadDeployment(
