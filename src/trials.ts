@@ -49,16 +49,6 @@ export const DataPointStatus = {
   WithdrawnBeforeCommit: 3,
   VersionMismatch: 4,
 } as const;
-/**
- * Why a participant's consent to a protocol version stopped being its latest (`ITrialRegistry.ConsentEnd`, the
- * `end` field of `versionConsent`): still `Open`, `Reconsented` to a later version, or `Withdrawn`.
- */
-export const ConsentEnd = {
-  Open: 0,
-  Reconsented: 1,
-  Withdrawn: 2,
-} as const;
-
 /** The name of a data point verdict (`Included`, `VersionMismatch`, …). */
 export type DataPointStatusName = keyof typeof DataPointStatus;
 

@@ -76,27 +76,22 @@ interface ITrialRegistry {
         uint32 withdrawnFromBatch;
     }
 
-    /// @notice Why a participant's consent to a protocol version stopped being its latest.
-    enum ConsentEnd {
-        Open,
-        Reconsented,
-        Withdrawn
-    }
-
     /// @notice A participant's consent to one protocol version, one storage slot: with the batch root, all that
-    ///         `verifyDataPoint` reads for a row under that version committed while it was the participant's
-    ///         latest consent.
+    ///         `verifyDataPoint` reads for a row under a version the participant consented to.
     /// @param consentedAt When (0: never).
     /// @param fromBatch The trial's batch count then: rows under this version count from this batch on.
     /// @param enrolledFromBatch The participant's batch count at enrolment (a copy, so this slot answers alone).
-    /// @param untilBatch The batch count when this stopped being the participant's latest consent (0 while `Open`).
-    /// @param end What stopped it: a re-consent to a later version, or the participant's withdrawal.
+    /// @param previousVersion The version the participant had consented to before (0: this one is the
+    ///        enrolment's): the chain a withdrawal walks.
+    /// @param withdrawn Whether the participant has withdrawn (set on every version it consented to).
+    /// @param withdrawnFromBatch The batch count at the withdrawal.
     struct VersionConsent {
         uint64 consentedAt;
         uint32 fromBatch;
         uint32 enrolledFromBatch;
-        uint32 untilBatch;
-        ConsentEnd end;
+        uint32 previousVersion;
+        bool withdrawn;
+        uint32 withdrawnFromBatch;
     }
 
     // ------------------------------------------------------------------ events
@@ -343,7 +338,9 @@ interface ITrialRegistry {
     ) external;
 
     /// @notice Withdraws the participant: batches committed from now on do not count its rows. A controller
-    ///         or guardian; works while paused and after the lock; consumes a nonce.
+    ///         or guardian; works while paused and after the lock; consumes a nonce. Marks the withdrawal on
+    ///         each protocol version the participant consented to (one slot write each; they are its own
+    ///         re-consents), so `verifyDataPoint` answers from one slot.
     function withdraw(bytes32 trialId, uint256 patientId, bytes32 salt) external;
 
     /// @notice `withdraw` by the EIP-712 `Withdraw` signature of `signer`.

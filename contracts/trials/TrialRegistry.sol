@@ -394,9 +394,9 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
 
     // ------------------------------------------------------------------ internal: checks
 
-    /// @dev The participant's standing for a row under `version` committed in batch `batchIndex`. One slot (the
-    ///      version's consent) answers, except for a version never consented to and for a row committed after
-    ///      the participant had moved on to a later version: those read the participant's slot too.
+    /// @dev The participant's standing for a row under `version` committed in batch `batchIndex`, from that
+    ///      version's consent alone; a version never consented to reads the participant's slot (to tell
+    ///      NotEnrolled, WithdrawnBeforeCommit and VersionMismatch apart), and no proof is hashed then.
     function _consentStatus(
         bytes32 trialId,
         bytes32 participantId,
@@ -405,23 +405,19 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     ) private view returns (DataPointStatus) {
         // Both slots are read as raw words, fields in struct order from the low bits: unpacking them into
         // memory structs would cost more than the rest of the logic.
+        // VersionConsent: consentedAt (64) | fromBatch (32) | enrolledFromBatch (32) | previousVersion (32) |
+        // withdrawn (8) | withdrawnFromBatch (32)
         uint256 c = _word(_versionConsents[trialId][participantId][version]);
-        // VersionConsent: consentedAt (64) | fromBatch (32) | enrolledFromBatch (32) | untilBatch (32) | end (8)
-        uint256 end = uint8(c >> 160);
-        if (c == 0 || (end == uint8(ConsentEnd.Reconsented) && batchIndex >= uint32(c >> 128))) {
+        if (c == 0) {
             // Participant: enrolledAt (64) | enrolledFromBatch (32) | consentedVersion (32) |
             // consentedFromBatch (32) | withdrawnAt (64) | withdrawnFromBatch (32)
             uint256 p = _word(_participants[trialId][participantId]);
             if (uint64(p) == 0 || batchIndex < uint32(p >> 64)) return DataPointStatus.NotEnrolled;
             if (uint64(p >> 160) != 0 && batchIndex >= p >> 224) return DataPointStatus.WithdrawnBeforeCommit;
-            if (c == 0) return DataPointStatus.VersionMismatch;
-            return DataPointStatus.Included; // consented before this batch (untilBatch >= fromBatch)
+            return DataPointStatus.VersionMismatch;
         }
         if (batchIndex < uint32(c >> 96)) return DataPointStatus.NotEnrolled;
-        // Withdrawal comes after the latest consent: only that version's window can end with it.
-        if (end == uint8(ConsentEnd.Withdrawn) && batchIndex >= uint32(c >> 128)) {
-            return DataPointStatus.WithdrawnBeforeCommit;
-        }
+        if (uint8(c >> 160) != 0 && batchIndex >= uint32(c >> 168)) return DataPointStatus.WithdrawnBeforeCommit;
         if (batchIndex < uint32(c >> 64)) return DataPointStatus.VersionMismatch;
         return DataPointStatus.Included;
     }
@@ -549,8 +545,9 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
             consentedAt: uint64(block.timestamp),
             fromBatch: fromBatch,
             enrolledFromBatch: fromBatch,
-            untilBatch: 0,
-            end: ConsentEnd.Open
+            previousVersion: 0,
+            withdrawn: false,
+            withdrawnFromBatch: 0
         });
         emit ParticipantEnrolled(trialId, participantId, protocolVersion);
     }
@@ -576,15 +573,16 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         _checkResearchConsent(trial, trialId, patientId, participantId);
 
         uint32 fromBatch = trial.batchCount;
-        _closeConsent(trialId, participantId, p.consentedVersion, fromBatch, ConsentEnd.Reconsented);
+        uint32 previousVersion = p.consentedVersion;
         p.consentedVersion = protocolVersion;
         p.consentedFromBatch = fromBatch;
         _versionConsents[trialId][participantId][protocolVersion] = VersionConsent({
             consentedAt: uint64(block.timestamp),
             fromBatch: fromBatch,
             enrolledFromBatch: p.enrolledFromBatch,
-            untilBatch: 0,
-            end: ConsentEnd.Open
+            previousVersion: previousVersion,
+            withdrawn: false,
+            withdrawnFromBatch: 0
         });
         emit ParticipantReconsented(trialId, participantId, protocolVersion);
     }
@@ -599,20 +597,16 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         uint32 fromBatch = _trials[trialId].batchCount;
         p.withdrawnAt = uint64(block.timestamp);
         p.withdrawnFromBatch = fromBatch;
-        _closeConsent(trialId, participantId, p.consentedVersion, fromBatch, ConsentEnd.Withdrawn);
+        // Every version the participant consented to learns of the withdrawal, so that `verifyDataPoint` reads
+        // one slot for any of them. The chain is the participant's own consents (one per re-consent it
+        // signed), newest first; versions only grow, so it ends at the enrolment's (previousVersion 0).
+        uint32 version = p.consentedVersion;
+        while (version != 0) {
+            VersionConsent storage c = _versionConsents[trialId][participantId][version];
+            c.withdrawn = true;
+            c.withdrawnFromBatch = fromBatch;
+            version = c.previousVersion;
+        }
         emit ParticipantWithdrawn(trialId, participantId, uint64(block.timestamp), fromBatch);
-    }
-
-    /// @dev Ends the window of the participant's latest consent (so `verifyDataPoint` reads that slot alone).
-    function _closeConsent(
-        bytes32 trialId,
-        bytes32 participantId,
-        uint32 version,
-        uint32 untilBatch,
-        ConsentEnd end
-    ) private {
-        VersionConsent storage c = _versionConsents[trialId][participantId][version];
-        c.untilBatch = untilBatch;
-        c.end = end;
     }
 }

@@ -41,13 +41,14 @@ export function verifyDataPointRows(
     row(
       "verifyDataPoint_depth20_earlierVersion",
       "TrialRegistry.verifyDataPoint (view, depth 20, earlier version)",
-      "a row under an earlier version, committed while that was the participant's consent: the same two cold slots",
+      "a row under an earlier version, committed while that was the participant's latest consent: the same two cold slots",
       10_000n,
     ),
     row(
       "verifyDataPoint_depth20_earlierVersionCommittedLate",
       "TrialRegistry.verifyDataPoint (view, depth 20, earlier version committed late)",
-      "a row under an earlier version committed after the participant's re-consent: one more cold slot (its withdrawal)",
+      "a row under an earlier version committed after the participant's re-consent: the same two cold slots",
+      10_000n,
     ),
     row(
       "verifyDataPoint_depth20_latestVersion_coldAccount",

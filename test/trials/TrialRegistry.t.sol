@@ -318,7 +318,7 @@ contract TrialRegistryGasTest is TrialsBase {
     }
 
     /// @notice A row under an earlier version committed after the participant had re-consented to a later one:
-    ///         one more cold slot (the participant's, for its withdrawal).
+    ///         the same two cold slots (the earlier version's consent knows of any withdrawal too).
     function test_verifyDataPoint_depth20_gas_earlierVersionCommittedLate() public {
         vm.snapshotValue("verifyDataPoint_depth20_earlierVersionCommittedLate", _measure(2, 1, true));
     }

@@ -6,7 +6,6 @@ import { EnrolTypes, ReconsentTypes, typeString, WithdrawTypes } from "../../src
 import { randomId, randomSalt } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
 import {
-  ConsentEnd,
   buildDataset,
   DataPointStatus,
   dataLeaf,
@@ -358,12 +357,12 @@ describe("TrialRegistry", function () {
       expect(p.consentedVersion).to.equal(1n);
       expect(p.withdrawnAt).to.equal(0n);
       const c = await f.trials.versionConsent(f.trialId, pid, 1);
-      expect([c.consentedAt, c.fromBatch, c.enrolledFromBatch, c.untilBatch, c.end]).to.deep.equal([
+      expect([c.consentedAt, c.fromBatch, c.enrolledFromBatch, c.previousVersion, c.withdrawn]).to.deep.equal([
         p.enrolledAt,
         p.enrolledFromBatch,
         p.enrolledFromBatch,
         0n,
-        BigInt(ConsentEnd.Open),
+        false,
       ]);
       expect(await f.trials.nonces(f.patientId)).to.equal(1n);
     });
@@ -497,10 +496,10 @@ describe("TrialRegistry", function () {
       const c = await f.trials.versionConsent(f.trialId, f.participantId, 2);
       expect(c.fromBatch).to.equal(1n);
       expect(c.consentedAt).to.equal(BigInt(await time.latest()));
-      expect([c.enrolledFromBatch, c.untilBatch, c.end]).to.deep.equal([0n, 0n, BigInt(ConsentEnd.Open)]);
-      // Version 1's window ends where version 2's begins.
+      // Chained to the consent before it (the chain a withdrawal walks), which stays as it was.
+      expect([c.enrolledFromBatch, c.previousVersion, c.withdrawn]).to.deep.equal([0n, 1n, false]);
       const v1 = await f.trials.versionConsent(f.trialId, f.participantId, 1);
-      expect([v1.fromBatch, v1.untilBatch, v1.end]).to.deep.equal([0n, 1n, BigInt(ConsentEnd.Reconsented)]);
+      expect([v1.fromBatch, v1.previousVersion, v1.withdrawn]).to.deep.equal([0n, 0n, false]);
     });
 
     it("accepts a relayed signature", async function () {
@@ -563,9 +562,33 @@ describe("TrialRegistry", function () {
       const p = await f.trials.getParticipant(f.trialId, f.participantId);
       expect(p.withdrawnAt).to.equal(BigInt(await time.latest()));
       expect(p.withdrawnFromBatch).to.equal(1n);
-      // The latest consent's window ends with the withdrawal.
+      // The consent learns of the withdrawal (so verifyDataPoint reads that slot alone).
       const c = await f.trials.versionConsent(f.trialId, f.participantId, p.consentedVersion);
-      expect([c.untilBatch, c.end]).to.deep.equal([1n, BigInt(ConsentEnd.Withdrawn)]);
+      expect([c.withdrawn, c.withdrawnFromBatch]).to.deep.equal([true, 1n]);
+    });
+
+    it("marks the withdrawal on every version the participant consented to, and only those", async function () {
+      const f = await networkHelpers.loadFixture(enrolledFixture);
+      const amend = () =>
+        f.trials.connect(f.sponsorOp).amendProtocol(f.trialId, randomHash(), randomHash(), randomHash());
+      await amend();
+      await f.trials.connect(f.pat).reconsent(f.trialId, f.patientId, f.salt, 2);
+      await amend(); // version 3: never consented to
+      await amend();
+      await f.trials.connect(f.pat).reconsent(f.trialId, f.patientId, f.salt, 4);
+      await f.trials.connect(f.siteOp).commitData(f.trialId, randomHash(), 1, randomHash());
+      await f.trials.connect(f.pat).withdraw(f.trialId, f.patientId, f.salt);
+      const chain: [bigint, boolean, bigint][] = [];
+      for (const version of [1, 2, 3, 4]) {
+        const c = await f.trials.versionConsent(f.trialId, f.participantId, version);
+        chain.push([c.previousVersion, c.withdrawn, c.withdrawnFromBatch]);
+      }
+      expect(chain).to.deep.equal([
+        [0n, true, 1n],
+        [1n, true, 1n],
+        [0n, false, 0n],
+        [2n, true, 1n],
+      ]);
     });
 
     it("accepts a relayed signature, and works while paused", async function () {
