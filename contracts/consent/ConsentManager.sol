@@ -231,11 +231,11 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         bytes32 reasonHash
     ) external whenNotPaused returns (uint256 accessId) {
         if (actions != Scopes.READ) revert ConsentEmergencyReadOnly(actions);
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) = _IDENTITY.activeRoleOf(msg.sender);
         if (
             orgId == 0 ||
-            org.kind != IIdentityRegistry.OrgKind.Provider ||
-            org.capabilities & Capabilities.EMERGENCY_ACCESS == 0
+            kind != IIdentityRegistry.OrgKind.Provider ||
+            capabilities & Capabilities.EMERGENCY_ACCESS == 0
         ) {
             revert ConsentEmergencyNotProvider(msg.sender, orgId);
         }
@@ -312,7 +312,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     ) external whenNotPaused {
         (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _RECORD_REGISTRY
             .recordFor(recordId, patientId);
-        (uint256 callerOrg, ) = _IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 callerOrg, , ) = _IDENTITY.activeRoleOf(msg.sender);
         if (callerOrg == 0 || callerOrg != custodianOrg) revert ConsentNotCustodian(msg.sender, recordId, custodianOrg);
         if (status != IRecordRegistry.RecordStatus.Live) revert ConsentRecordNotLive(recordId, status);
         if (!ofPatient) revert ConsentRecordOfAnotherPatient(recordId, patientId);

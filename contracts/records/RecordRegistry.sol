@@ -111,7 +111,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     function retract(bytes32 recordId, uint256 patientId, bytes32 reasonHash) external whenNotPaused {
         Record storage record = _checkRecordOf(recordId, patientId);
         if (record.status == RecordStatus.Retracted) revert RecordInvalidStatus(recordId, record.status);
-        (uint256 callerOrg, ) = _IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 callerOrg, , ) = _IDENTITY.activeRoleOf(msg.sender);
         if (callerOrg == 0 || callerOrg != record.custodianOrg) {
             if (!_IDENTITY.canActForPatient(msg.sender, patientId)) revert RecordNotRetractor(msg.sender, recordId);
         }
@@ -170,7 +170,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     /// @dev The caller may write `category` for `patientId`; returns its organisation (0 for the patient).
     ///      An operator is checked first (the common case), so a provider never pays the patient check.
     function _checkWriter(uint256 patientId, uint8 category) private view returns (uint64) {
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) = _IDENTITY.activeRoleOf(msg.sender);
         if (orgId == 0) {
             if (!_IDENTITY.canActForPatient(msg.sender, patientId)) {
                 revert RecordWriterNotAuthorized(msg.sender, patientId, category);
@@ -180,8 +180,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
         IConsentManager consent = _consent;
         if (address(consent) == address(0)) revert RecordConsentManagerNotSet();
         if (
-            (org.kind != IIdentityRegistry.OrgKind.Provider && org.kind != IIdentityRegistry.OrgKind.Lab) ||
-            org.capabilities & Capabilities.WRITE_RECORDS == 0 ||
+            (kind != IIdentityRegistry.OrgKind.Provider && kind != IIdentityRegistry.OrgKind.Lab) ||
+            capabilities & Capabilities.WRITE_RECORDS == 0 ||
             !consent.hasAccess(patientId, orgId, Scopes.bit(category), Scopes.WRITE, Scopes.TREATMENT)
         ) {
             revert RecordWriterNotAuthorized(msg.sender, patientId, category);

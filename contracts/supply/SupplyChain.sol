@@ -75,7 +75,10 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 serialsRoot,
         bytes32 epcisEventHash
     ) external whenNotPaused returns (bytes32 lotId) {
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _activeOrg(Capabilities.MANUFACTURE);
+        // The one caller that needs the whole record (its GS1 company prefix).
+        (uint256 orgId, IIdentityRegistry.Organization memory org) = _IDENTITY.activeOrganizationOf(msg.sender);
+        if (orgId == 0) revert SupplyNoActiveOrganization(msg.sender);
+        _checkCapability(orgId, org.capabilities, Capabilities.MANUFACTURE);
         if (!_underPrefix(gtin, org.companyPrefix, org.prefixLength)) {
             revert SupplyGtinOutsidePrefix(gtin, org.companyPrefix, org.prefixLength);
         }
@@ -99,7 +102,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
 
     /// @inheritdoc ISupplyChain
     function setLabDesignation(uint256 labId, bool designated) external whenNotPaused {
-        (uint256 orgId, ) = _activeOrg(Capabilities.MANUFACTURE);
+        (uint256 orgId, , ) = _activeOrg(Capabilities.MANUFACTURE);
         if (designated && _IDENTITY.getOrganization(labId).kind != IIdentityRegistry.OrgKind.Lab) {
             revert SupplyNotLab(labId);
         }
@@ -110,11 +113,11 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc ISupplyChain
     function qualityCheck(bytes32 lotId, bool passed, bytes32 certificateHash) external whenNotPaused {
         Lot storage lot = _checkLot(lotId);
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _activeOrg(0);
+        (uint256 orgId, , uint32 capabilities) = _activeOrg(0);
         uint256 manufacturerId = lot.manufacturerId;
         if (orgId != manufacturerId) {
             if (!_designatedLabs[manufacturerId][orgId]) revert SupplyQualityCheckerNotDesignated(lotId, orgId);
-            _checkCapability(orgId, org.capabilities, Capabilities.QUALITY_CONTROL);
+            _checkCapability(orgId, capabilities, Capabilities.QUALITY_CONTROL);
         }
         LotStatus status = lot.status;
         if (status != LotStatus.Active && status != LotStatus.Quarantined) revert SupplyLotNotSaleable(lotId, status);
@@ -155,7 +158,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc ISupplyChain
     function setStockQuarantine(bytes32 lotId, bool quarantined, bytes32 reasonHash) external whenNotPaused {
         _checkLot(lotId);
-        (uint256 orgId, ) = _activeOrg(0);
+        (uint256 orgId, , ) = _activeOrg(0);
         Holding storage holding = _holdings[lotId][orgId];
         if (quarantined && holding.quantity == 0) revert SupplyNotHolder(lotId, orgId);
         holding.quarantined = quarantined;
@@ -172,7 +175,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 epcisEventHash,
         bytes32 tiTsHash
     ) external whenNotPaused returns (uint256 shipmentId) {
-        (uint256 fromOrg, ) = _activeOrg(Capabilities.TRADE);
+        (uint256 fromOrg, , ) = _activeOrg(Capabilities.TRADE);
         _checkSaleable(lotId);
         if (toOrg == fromOrg) revert SupplySelfShipment(fromOrg);
         if (!_IDENTITY.isActiveOrganization(toOrg)) revert SupplyPartnerNotAuthorized(toOrg);
@@ -190,7 +193,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 tiTsHash
     ) external whenNotPaused returns (uint256 shipmentId) {
         uint256 toOrg = _checkLot(lotId).manufacturerId;
-        (uint256 fromOrg, ) = _activeOrg(0);
+        (uint256 fromOrg, , ) = _activeOrg(0);
         if (toOrg == fromOrg) revert SupplySelfShipment(fromOrg);
         Holding storage holding = _checkStock(lotId, fromOrg, quantity);
         shipmentId = _createShipment(lotId, holding, fromOrg, toOrg, quantity, true, epcisEventHash, tiTsHash);
@@ -204,10 +207,10 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 tiTsHash
     ) external whenNotPaused {
         Shipment memory shipment = _checkShipment(lotId, shipmentId);
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _activeOrg(0);
+        (uint256 orgId, , uint32 capabilities) = _activeOrg(0);
         if (orgId != shipment.toOrg) revert SupplyNotShipmentParty(shipmentId, orgId);
         if (!shipment.forDestruction) {
-            _checkCapability(orgId, org.capabilities, Capabilities.TRADE);
+            _checkCapability(orgId, capabilities, Capabilities.TRADE);
             _checkSaleable(lotId);
             if (!_IDENTITY.isActiveOrganization(shipment.fromOrg)) revert SupplyPartnerNotAuthorized(shipment.fromOrg);
         }
@@ -223,7 +226,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 reasonHash
     ) external whenNotPaused {
         Shipment memory shipment = _checkShipment(lotId, shipmentId);
-        (uint256 orgId, ) = _activeOrg(0);
+        (uint256 orgId, , ) = _activeOrg(0);
         if (orgId != shipment.toOrg) revert SupplyNotShipmentParty(shipmentId, orgId);
         _settle(lotId, shipmentId, shipment.fromOrg, shipment.quantity);
         emit ShipmentRejected(lotId, shipmentId, orgId, epcisEventHash, reasonHash);
@@ -232,7 +235,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc ISupplyChain
     function cancelShipment(bytes32 lotId, uint256 shipmentId, bytes32 epcisEventHash) external whenNotPaused {
         Shipment memory shipment = _checkShipment(lotId, shipmentId);
-        (uint256 orgId, ) = _activeOrg(0);
+        (uint256 orgId, , ) = _activeOrg(0);
         if (orgId != shipment.fromOrg) revert SupplyNotShipmentParty(shipmentId, orgId);
         _settle(lotId, shipmentId, orgId, shipment.quantity);
         emit ShipmentCancelled(lotId, shipmentId, orgId, epcisEventHash);
@@ -246,7 +249,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32[] calldata proof,
         bytes32 epcisEventHash
     ) external whenNotPaused {
-        (uint256 orgId, IIdentityRegistry.Organization memory org) = _activeOrg(Capabilities.DISPENSE);
+        (uint256 orgId, IIdentityRegistry.OrgKind kind, ) = _activeOrg(Capabilities.DISPENSE);
         // One read of each slot: this is the hot path (a pharmacy's every pack).
         Lot memory lot = _lots[lotId];
         if (lot.status == LotStatus.None) revert SupplyUnknownLot(lotId);
@@ -264,7 +267,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         uint256 word = words[index >> 6];
         uint256 shift = (index & 63) << 2;
         if ((word >> shift) & 0xf != 0) revert SupplyAlreadyDispensed(lotId, index, serialHash);
-        words[index >> 6] = word | (uint256(org.kind) << shift);
+        words[index >> 6] = word | (uint256(kind) << shift);
         unchecked {
             // held.quantity >= 1 was checked above.
             holding.quantity = held.quantity - 1;
@@ -275,7 +278,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc ISupplyChain
     function destroy(bytes32 lotId, uint64 quantity, bytes32 epcisEventHash) external whenNotPaused {
         Lot storage lot = _checkLot(lotId);
-        (uint256 orgId, ) = _activeOrg(0);
+        (uint256 orgId, , ) = _activeOrg(0);
         Holding storage holding = _checkStock(lotId, orgId, quantity);
         unchecked {
             // _checkStock proved holding.quantity >= quantity; destroyed <= lot quantity, a uint32.
@@ -294,7 +297,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 epcisEventHash
     ) external whenNotPaused {
         Lot storage lot = _checkLot(lotId);
-        (uint256 orgId, ) = _activeOrg(Capabilities.TRADE);
+        (uint256 orgId, , ) = _activeOrg(Capabilities.TRADE);
         if (_holdings[lotId][orgId].quantity == 0) revert SupplyNotHolder(lotId, orgId);
         _checkUnit(lotId, lot, serialHash, index, proof);
         if (_dispensedKind(lotId, index) != IIdentityRegistry.OrgKind.None) {
@@ -314,7 +317,7 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
         bytes32 newEpcisEventHash,
         bytes32 reasonHash
     ) external whenNotPaused {
-        (uint256 orgId, ) = _activeOrg(0);
+        (uint256 orgId, , ) = _activeOrg(0);
         emit EventCorrected(correctedEpcisEventHash, newEpcisEventHash, orgId, reasonHash);
     }
 
@@ -394,10 +397,10 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     /// @dev The caller's active organisation, holding every bit of `capability` (0: any).
     function _activeOrg(
         uint32 capability
-    ) private view returns (uint256 orgId, IIdentityRegistry.Organization memory org) {
-        (orgId, org) = _IDENTITY.activeOrganizationOf(msg.sender);
+    ) private view returns (uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) {
+        (orgId, kind, capabilities) = _IDENTITY.activeRoleOf(msg.sender);
         if (orgId == 0) revert SupplyNoActiveOrganization(msg.sender);
-        _checkCapability(orgId, org.capabilities, capability);
+        _checkCapability(orgId, capabilities, capability);
     }
 
     function _checkCapability(uint256 orgId, uint32 capabilities, uint32 needed) private pure {

@@ -87,11 +87,11 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         uint32 dataScopes,
         uint256 monitorOrgId
     ) external whenNotPaused returns (bytes32 trialId) {
-        (uint256 sponsorOrgId, IIdentityRegistry.Organization memory org) = IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 sponsorOrgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) = IDENTITY.activeRoleOf(msg.sender);
         if (
             sponsorOrgId == 0 ||
-            org.kind != IIdentityRegistry.OrgKind.Sponsor ||
-            org.capabilities & Capabilities.SPONSOR_TRIALS == 0
+            kind != IIdentityRegistry.OrgKind.Sponsor ||
+            capabilities & Capabilities.SPONSOR_TRIALS == 0
         ) revert TrialNotSponsorOrganization(msg.sender);
         if (dataScopes == 0) revert TrialNoDataScopes();
         if (monitorOrgId != 0 && (monitorOrgId == sponsorOrgId || !IDENTITY.isActiveOrganization(monitorOrgId))) {
@@ -200,8 +200,8 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     ) external whenNotPaused returns (uint32 batchIndex) {
         Trial storage trial = _trials[trialId];
         _checkOpen(trial, trialId);
-        (uint256 siteOrgId, IIdentityRegistry.Organization memory org) = IDENTITY.activeOrganizationOf(msg.sender);
-        if (!_sites[trialId][siteOrgId] || org.capabilities & Capabilities.RESEARCH == 0) {
+        (uint256 siteOrgId, , uint32 capabilities) = IDENTITY.activeRoleOf(msg.sender);
+        if (!_sites[trialId][siteOrgId] || capabilities & Capabilities.RESEARCH == 0) {
             revert TrialSiteNotAuthorized(trialId, msg.sender);
         }
         if (root == 0 || leafCount == 0) revert TrialInvalidBatch(root, leafCount);
@@ -215,7 +215,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     function publishInterim(bytes32 trialId, bytes32 interimHash) external whenNotPaused {
         Trial storage trial = _trials[trialId];
         _checkOpen(trial, trialId);
-        (uint256 orgId, ) = IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 orgId, , ) = IDENTITY.activeRoleOf(msg.sender);
         if (orgId == 0 || orgId != trial.monitorOrgId) revert TrialNotMonitor(trialId, msg.sender);
         emit InterimPublished(trialId, orgId, interimHash, trial.batchCount);
     }
@@ -442,7 +442,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
     function _checkSponsor(bytes32 trialId) private view returns (Trial storage trial) {
         trial = _trials[trialId];
         if (trial.status == TrialStatus.None) revert TrialUnknown(trialId);
-        (uint256 orgId, ) = IDENTITY.activeOrganizationOf(msg.sender);
+        (uint256 orgId, , ) = IDENTITY.activeRoleOf(msg.sender);
         if (orgId != trial.sponsorOrgId) revert TrialNotSponsor(trialId, msg.sender);
     }
 
