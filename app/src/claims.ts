@@ -4,16 +4,20 @@
  * review, approval or denial, and its settlement), with the insurer and the settled benefit the page shows.
  * No DOM here.
  */
-import { ClaimsClient, type ClaimHistoryEntry, type ExplanationOfBenefits } from "../../src/clients/claims.ts";
+import {
+  ClaimsClient,
+  type ClaimHistoryEntry,
+  type ClaimStatusName as SdkClaimStatusName,
+  type ExplanationOfBenefits,
+} from "../../src/clients/claims.ts";
 import type { ClaimEscrow } from "../../typechain-types/index.ts";
 
 export type { ExplanationOfBenefits };
 /** One of the escrow's events about the claim, decoded, with its block's timestamp. */
 export type ClaimEvent = ClaimHistoryEntry;
 
-/** `IClaimEscrow.ClaimStatus`, by name. */
-export const CLAIM_STATUS = ["none", "pending", "denied", "paid", "owed", "voided"] as const;
-export type ClaimStatusName = (typeof CLAIM_STATUS)[number];
+/** A claim status as the page names it: the SDK's, in lower case. */
+export type ClaimStatusName = Lowercase<SdkClaimStatusName>;
 
 export interface ClaimView {
   claimId: string;
