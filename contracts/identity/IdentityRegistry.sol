@@ -429,6 +429,18 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         return (orgId, org.kind, org.capabilities);
     }
 
+    /// @inheritdoc IIdentityRegistry
+    function requireActiveOrganization(address account) external view returns (uint256 orgId) {
+        Account storage acct = _accounts[account];
+        if (acct.role != AccountRole.Operator) return 0;
+        orgId = acct.orgId;
+        Organization storage org = _organizations[orgId];
+        OrgStatus status = org.status;
+        if (status != OrgStatus.Active) revert IdentityOrganizationNotActive(orgId, status);
+        uint64 validUntil = org.validUntil;
+        if (validUntil <= block.timestamp) revert IdentityOrganizationExpired(orgId, validUntil, block.timestamp);
+    }
+
     // ------------------------------------------------------------------ other views
 
     /// @inheritdoc IIdentityRegistry

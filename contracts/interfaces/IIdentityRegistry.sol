@@ -154,6 +154,10 @@ interface IIdentityRegistry {
     error IdentityNoRecoveryPending(uint256 patientId);
     /// @notice The recovery of `patientId` executes only from `executableAt`.
     error IdentityRecoveryNotReady(uint256 patientId, uint64 executableAt);
+    /// @notice `orgId` cannot act: its status is not Active (Suspended or Revoked).
+    error IdentityOrganizationNotActive(uint256 orgId, OrgStatus status);
+    /// @notice `orgId` cannot act: its licence (accreditation) ended at `validUntil`.
+    error IdentityOrganizationExpired(uint256 orgId, uint64 validUntil, uint256 nowTs);
 
     // ------------------------------------------------------------------ ADMIN
 
@@ -324,6 +328,13 @@ interface IIdentityRegistry {
     /// @notice The active organisation `account` operates for, with only its kind and capabilities (a lean
     ///         `activeOrganizationOf` for callers that check a role per transaction); zeros when none is active.
     function activeRoleOf(address account) external view returns (uint256 orgId, OrgKind kind, uint32 capabilities);
+
+    /// @notice Why `account` acts for no active organisation: reverts `IdentityOrganizationNotActive` (its
+    ///         organisation is suspended or revoked) or `IdentityOrganizationExpired` (its licence ended);
+    ///         returns (0) when `account` is no operator at all, or its organisation's id when it is active.
+    /// @dev    Contracts call it only on their refusal path, after `activeRoleOf` answered zero, so a refusal
+    ///         names the organisation and the reason while the passing path costs nothing more.
+    function requireActiveOrganization(address account) external view returns (uint256 orgId);
 
     // ------------------------------------------------------------------ other views
 

@@ -37,6 +37,14 @@ contract MockClaimsIdentity {
         return (orgId, org.kind, org.capabilities);
     }
 
+    function requireActiveOrganization(address account) external view returns (uint256 orgId) {
+        orgId = orgIdOf[account];
+        IIdentityRegistry.OrgStatus status = _orgs[orgId].status;
+        if (orgId != 0 && status != IIdentityRegistry.OrgStatus.Active) {
+            revert IIdentityRegistry.IdentityOrganizationNotActive(orgId, status);
+        }
+    }
+
     function canActForPatient(address account, uint256 patientId) external view returns (bool) {
         return actsFor[patientId][account];
     }
