@@ -6,6 +6,10 @@ pragma solidity 0.8.30;
 ///         record, the content hash of the ciphertext, a patient tag, the custodian organisation, the
 ///         category, the status and the version: two storage slots. The locator travels in the event as a
 ///         32-byte commitment (never free text); erasure is by destroying the record's key off chain.
+///         A record's versions have one custodian: only the record's custodian versions it (or the patient,
+///         for a record the patient anchored). The patient's own record actions (anchor, supersede,
+///         retract) also exist as `…WithSig`, and every patient action, direct or signed, consumes the
+///         patient's nonce in this contract. Retraction (erasure) works while paused.
 interface IRecordRegistry {
     // ------------------------------------------------------------------ types
 
@@ -82,13 +86,28 @@ interface IRecordRegistry {
     error RecordConsentManagerNotSet();
     /// @notice `account` may not retract `recordId`: neither its custodian's operator nor the patient.
     error RecordNotRetractor(address account, bytes32 recordId);
+    /// @notice Only `recordId`'s custodian versions it: the caller writes for `callerOrg` (0: the patient),
+    ///         the record's custodian is `custodianOrg` (0: the patient anchored it).
+    error RecordNotCustodian(bytes32 recordId, uint256 callerOrg, uint256 custodianOrg);
+    /// @notice `account` is neither a controller nor a current guardian of `patientId` (a signed record
+    ///         action is the patient's own).
+    error RecordUnauthorized(address account, uint256 patientId);
+    /// @notice The signature's deadline `deadline` passed (now `nowTs`).
+    error RecordSignatureExpired(uint256 deadline, uint256 nowTs);
+    /// @notice The signature was made for nonce `nonce`, but `patientId`'s next nonce here is `expected`:
+    ///         replayed, or outdated by a later patient action.
+    error RecordInvalidNonce(uint256 patientId, uint256 nonce, uint256 expected);
+    /// @notice The signature is not `signer`'s over this message in this contract's EIP-712 domain (wrong
+    ///         key, or made for another chain id or contract). `recovered` is the EOA it recovers to here
+    ///         (0 when none).
+    error RecordInvalidSignature(address signer, address recovered);
 
     // ------------------------------------------------------------------ ADMIN / PAUSER
 
     /// @notice Sets the ConsentManager once (it is deployed after this contract, which it reads). ADMIN.
     function setConsentManager(address consentManager) external;
 
-    /// @notice Stops anchoring, superseding and retracting. PAUSER.
+    /// @notice Stops anchoring and superseding (never retraction: erasure works while paused). PAUSER.
     function pause() external;
 
     /// @notice Resumes writes. ADMIN.
@@ -96,8 +115,9 @@ interface IRecordRegistry {
 
     // ------------------------------------------------------------------ writes
 
-    /// @notice Anchors a new record. The patient (controller or guardian), or an operator of an active
-    ///         Provider or Lab with WRITE_RECORDS holding a WRITE grant for `category` (purpose TREATMENT).
+    /// @notice Anchors a new record. The patient (controller or guardian; consumes the patient's nonce), or
+    ///         an operator of an active Provider or Lab with WRITE_RECORDS holding a WRITE grant for
+    ///         `category` (purpose TREATMENT), which becomes its custodian.
     /// @param recordId A random, unused, non-zero id chosen by the writer (the encryption binds it).
     /// @param patientId The patient the record is about.
     /// @param category Bit index of its data category.
@@ -111,8 +131,25 @@ interface IRecordRegistry {
         bytes32 locatorCommitment
     ) external;
 
+    /// @notice `anchor` by the patient's EIP-712 `Anchor` signature of `signer` (controller or guardian
+    ///         when executed), for the patient's nonce `nonce`, relayed by anyone. The patient anchors it
+    ///         (no custodian).
+    function anchorWithSig(
+        bytes32 recordId,
+        uint256 patientId,
+        uint8 category,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
     /// @notice Anchors `newRecordId` as the next version of the live `oldRecordId` (same patient, same
-    ///         category), which becomes Superseded. Same writers as `anchor`.
+    ///         category, same custodian), which becomes Superseded. Only the record's custodian (an
+    ///         operator of it that may write the category, as for `anchor`), or the patient for a record
+    ///         the patient anchored (consuming the patient's nonce).
     function supersede(
         bytes32 oldRecordId,
         bytes32 newRecordId,
@@ -121,9 +158,36 @@ interface IRecordRegistry {
         bytes32 locatorCommitment
     ) external;
 
+    /// @notice The patient's `supersede` of a record the patient anchored, by an EIP-712 `Supersede`
+    ///         signature.
+    function supersedeWithSig(
+        bytes32 oldRecordId,
+        bytes32 newRecordId,
+        uint256 patientId,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
     /// @notice Marks a live or superseded record Retracted (erasure: its key is destroyed off chain).
-    ///         An operator of its (active) custodian, or the patient.
+    ///         An operator of its (active) custodian, or the patient (controller or guardian) for any
+    ///         record about it, whoever anchored it: erasure is the patient's right (consumes the
+    ///         patient's nonce). Works while paused.
     function retract(bytes32 recordId, uint256 patientId, bytes32 reasonHash) external;
+
+    /// @notice The patient's `retract` by an EIP-712 `Retract` signature. Works while paused.
+    function retractWithSig(
+        bytes32 recordId,
+        uint256 patientId,
+        bytes32 reasonHash,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     // ------------------------------------------------------------------ views
 
@@ -149,4 +213,7 @@ interface IRecordRegistry {
 
     /// @notice The ConsentManager asked for WRITE grants (0 until set).
     function consentManager() external view returns (address);
+
+    /// @notice The next nonce of `patientId` in this contract (what the next signature must cover).
+    function nonces(uint256 patientId) external view returns (uint256);
 }

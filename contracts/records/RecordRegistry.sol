@@ -3,6 +3,9 @@ pragma solidity 0.8.30;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsentManager} from "../interfaces/IConsentManager.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
@@ -13,10 +16,25 @@ import {Scopes} from "../libraries/Scopes.sol";
 /// @title RecordRegistry
 /// @notice Anchors of encrypted medical records held off chain: two storage slots a record, a version
 ///         chain (a new version supersedes, nothing is overwritten), retraction for erasure, and `verify`
-///         for anyone holding a copy.
+///         for anyone holding a copy. One custodian a version chain; the patient's actions also signed.
 /// @dev Not upgradeable. Governed by one AccessManager: `pause` is wired to PAUSER, `unpause` stays ADMIN.
 ///      The patient id is not stored: a 160-bit tag of (recordId, patientId) binds the record to it.
-contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
+contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable, EIP712 {
+    // ------------------------------------------------------------------ constants
+
+    bytes32 public constant ANCHOR_TYPEHASH =
+        keccak256(
+            "Anchor(bytes32 recordId,uint256 patientId,uint8 category,bytes32 contentHash,bytes32 locatorCommitment,"
+            "uint256 nonce,uint256 deadline)"
+        );
+    bytes32 public constant SUPERSEDE_TYPEHASH =
+        keccak256(
+            "Supersede(bytes32 oldRecordId,bytes32 newRecordId,uint256 patientId,bytes32 contentHash,"
+            "bytes32 locatorCommitment,uint256 nonce,uint256 deadline)"
+        );
+    bytes32 public constant RETRACT_TYPEHASH =
+        keccak256("Retract(bytes32 recordId,uint256 patientId,bytes32 reasonHash,uint256 nonce,uint256 deadline)");
+
     // ------------------------------------------------------------------ immutables
 
     IIdentityRegistry private immutable _IDENTITY;
@@ -25,10 +43,14 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
 
     IConsentManager private _consent;
     mapping(bytes32 recordId => Record) private _records;
+    mapping(uint256 patientId => uint256) private _nonces;
 
     // ------------------------------------------------------------------ constructor
 
-    constructor(address initialAuthority, IIdentityRegistry identity) AccessManaged(initialAuthority) {
+    constructor(
+        address initialAuthority,
+        IIdentityRegistry identity
+    ) AccessManaged(initialAuthority) EIP712("MedChain RecordRegistry", "1") {
         _IDENTITY = identity;
     }
 
@@ -65,17 +87,28 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
     ) external whenNotPaused {
         if (category >= Scopes.CATEGORY_COUNT) revert RecordInvalidCategory(category);
         uint64 custodianOrg = _checkWriter(patientId, category);
-        _store(recordId, patientId, custodianOrg, category, contentHash, 1);
-        emit RecordAnchored(
-            recordId,
-            patientId,
-            custodianOrg,
-            Scopes.redact(Scopes.bit(category)),
-            contentHash,
-            locatorCommitment,
-            bytes32(0),
-            1
+        if (custodianOrg == 0) _useNonce(patientId);
+        _anchor(recordId, patientId, category, contentHash, locatorCommitment, custodianOrg);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function anchorWithSig(
+        bytes32 recordId,
+        uint256 patientId,
+        uint8 category,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        if (category >= Scopes.CATEGORY_COUNT) revert RecordInvalidCategory(category);
+        bytes32 structHash = keccak256(
+            abi.encode(ANCHOR_TYPEHASH, recordId, patientId, category, contentHash, locatorCommitment, nonce, deadline)
         );
+        _useSignature(patientId, signer, nonce, deadline, structHash, signature);
+        _anchor(recordId, patientId, category, contentHash, locatorCommitment, 0);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -86,37 +119,75 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
         bytes32 contentHash,
         bytes32 locatorCommitment
     ) external whenNotPaused {
-        Record storage old = _checkRecordOf(oldRecordId, patientId);
-        if (old.status != RecordStatus.Live) revert RecordInvalidStatus(oldRecordId, old.status);
-        if (old.version == type(uint16).max) revert RecordVersionOverflow(oldRecordId);
-        uint8 category = old.category;
-        uint16 version = old.version + 1;
-        uint64 custodianOrg = _checkWriter(patientId, category);
-        old.status = RecordStatus.Superseded;
-        _store(newRecordId, patientId, custodianOrg, category, contentHash, version);
-        emit RecordSuperseded(oldRecordId, newRecordId);
-        emit RecordAnchored(
-            newRecordId,
-            patientId,
-            custodianOrg,
-            Scopes.redact(Scopes.bit(category)),
-            contentHash,
-            locatorCommitment,
-            oldRecordId,
-            version
-        );
+        Record storage old = _checkVersionable(oldRecordId, patientId);
+        uint64 writerOrg = _checkWriter(patientId, old.category);
+        uint64 custodianOrg = old.custodianOrg;
+        // One custodian a chain: a WRITE grant for the category lets an organisation write its own
+        // records, never version another custodian's (nor the patient's, nor the patient an organisation's).
+        if (writerOrg != custodianOrg) revert RecordNotCustodian(oldRecordId, writerOrg, custodianOrg);
+        if (custodianOrg == 0) _useNonce(patientId);
+        _supersede(old, oldRecordId, newRecordId, patientId, contentHash, locatorCommitment);
     }
 
     /// @inheritdoc IRecordRegistry
-    function retract(bytes32 recordId, uint256 patientId, bytes32 reasonHash) external whenNotPaused {
-        Record storage record = _checkRecordOf(recordId, patientId);
-        if (record.status == RecordStatus.Retracted) revert RecordInvalidStatus(recordId, record.status);
+    function supersedeWithSig(
+        bytes32 oldRecordId,
+        bytes32 newRecordId,
+        uint256 patientId,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        Record storage old = _checkVersionable(oldRecordId, patientId);
+        if (old.custodianOrg != 0) revert RecordNotCustodian(oldRecordId, 0, old.custodianOrg);
+        bytes32 structHash = _supersedeHash(
+            oldRecordId,
+            newRecordId,
+            patientId,
+            contentHash,
+            locatorCommitment,
+            nonce,
+            deadline
+        );
+        _useSignature(patientId, signer, nonce, deadline, structHash, signature);
+        _supersede(old, oldRecordId, newRecordId, patientId, contentHash, locatorCommitment);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function retract(bytes32 recordId, uint256 patientId, bytes32 reasonHash) external {
+        Record storage record = _checkRetractable(recordId, patientId);
         (uint256 callerOrg, , ) = _IDENTITY.activeRoleOf(msg.sender);
         if (callerOrg == 0 || callerOrg != record.custodianOrg) {
-            if (!_IDENTITY.canActForPatient(msg.sender, patientId)) revert RecordNotRetractor(msg.sender, recordId);
+            // Not its custodian: the patient (erasure is the patient's right, whoever anchored the record).
+            if (!_IDENTITY.canActForPatient(msg.sender, patientId)) {
+                // An operator of an inactive organisation learns which and why (the registry reverts).
+                if (callerOrg == 0) _IDENTITY.requireActiveOrganization(msg.sender);
+                revert RecordNotRetractor(msg.sender, recordId);
+            }
+            _useNonce(patientId);
         }
         record.status = RecordStatus.Retracted;
         emit RecordRetracted(recordId, msg.sender, reasonHash);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function retractWithSig(
+        bytes32 recordId,
+        uint256 patientId,
+        bytes32 reasonHash,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        Record storage record = _checkRetractable(recordId, patientId);
+        bytes32 structHash = keccak256(abi.encode(RETRACT_TYPEHASH, recordId, patientId, reasonHash, nonce, deadline));
+        _useSignature(patientId, signer, nonce, deadline, structHash, signature);
+        record.status = RecordStatus.Retracted;
+        emit RecordRetracted(recordId, signer, reasonHash);
     }
 
     // ------------------------------------------------------------------ views
@@ -160,9 +231,19 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
         return address(_consent);
     }
 
+    /// @inheritdoc IRecordRegistry
+    function nonces(uint256 patientId) external view returns (uint256) {
+        return _nonces[patientId];
+    }
+
     /// @notice The IdentityRegistry this contract asks.
     function identityRegistry() external view returns (IIdentityRegistry) {
         return _IDENTITY;
+    }
+
+    /// @notice The EIP-712 domain separator (for off-chain signers and tests).
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     // ------------------------------------------------------------------ internal
@@ -173,6 +254,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
         (uint256 orgId, IIdentityRegistry.OrgKind kind, uint32 capabilities) = _IDENTITY.activeRoleOf(msg.sender);
         if (orgId == 0) {
             if (!_IDENTITY.canActForPatient(msg.sender, patientId)) {
+                // An operator of an inactive organisation learns which and why (the registry reverts).
+                _IDENTITY.requireActiveOrganization(msg.sender);
                 revert RecordWriterNotAuthorized(msg.sender, patientId, category);
             }
             return 0;
@@ -193,6 +276,119 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, Pausable {
         record = _records[recordId];
         if (record.status == RecordStatus.None) revert RecordUnknown(recordId);
         if (record.patientTag != patientTag(recordId, patientId)) revert RecordOfAnotherPatient(recordId, patientId);
+    }
+
+    /// @dev `recordId` is `patientId`'s, live, and not at the last version number.
+    function _checkVersionable(bytes32 recordId, uint256 patientId) private view returns (Record storage record) {
+        record = _checkRecordOf(recordId, patientId);
+        if (record.status != RecordStatus.Live) revert RecordInvalidStatus(recordId, record.status);
+        if (record.version == type(uint16).max) revert RecordVersionOverflow(recordId);
+    }
+
+    /// @dev `recordId` is `patientId`'s and not retracted yet.
+    function _checkRetractable(bytes32 recordId, uint256 patientId) private view returns (Record storage record) {
+        record = _checkRecordOf(recordId, patientId);
+        if (record.status == RecordStatus.Retracted) revert RecordInvalidStatus(recordId, record.status);
+    }
+
+    /// @dev Consumes the patient's current nonce and returns it.
+    function _useNonce(uint256 patientId) private returns (uint256 nonce) {
+        nonce = _nonces[patientId];
+        unchecked {
+            // Bumped by one per transaction: a uint256 cannot reach its end.
+            _nonces[patientId] = nonce + 1;
+        }
+    }
+
+    /// @dev Checks a patient action's signature (deadline, nonce, signer's authority now, signature in
+    ///      this domain, ERC-1271 for a smart account) and consumes the nonce. Each failure has its own error.
+    function _useSignature(
+        uint256 patientId,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private {
+        if (block.timestamp > deadline) revert RecordSignatureExpired(deadline, block.timestamp);
+        uint256 expected = _useNonce(patientId);
+        if (nonce != expected) revert RecordInvalidNonce(patientId, nonce, expected);
+        if (!_IDENTITY.canActForPatient(signer, patientId)) revert RecordUnauthorized(signer, patientId);
+        bytes32 digest = _hashTypedDataV4(structHash);
+        if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) {
+            (address recovered, , ) = ECDSA.tryRecover(digest, signature);
+            revert RecordInvalidSignature(signer, recovered);
+        }
+    }
+
+    function _supersedeHash(
+        bytes32 oldRecordId,
+        bytes32 newRecordId,
+        uint256 patientId,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        uint256 nonce,
+        uint256 deadline
+    ) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    SUPERSEDE_TYPEHASH,
+                    oldRecordId,
+                    newRecordId,
+                    patientId,
+                    contentHash,
+                    locatorCommitment,
+                    nonce,
+                    deadline
+                )
+            );
+    }
+
+    function _anchor(
+        bytes32 recordId,
+        uint256 patientId,
+        uint8 category,
+        bytes32 contentHash,
+        bytes32 locatorCommitment,
+        uint64 custodianOrg
+    ) private {
+        _store(recordId, patientId, custodianOrg, category, contentHash, 1);
+        emit RecordAnchored(
+            recordId,
+            patientId,
+            custodianOrg,
+            Scopes.redact(Scopes.bit(category)),
+            contentHash,
+            locatorCommitment,
+            bytes32(0),
+            1
+        );
+    }
+
+    /// @dev The new version keeps the old one's category and custodian (the caller checked it may).
+    function _supersede(
+        Record storage old,
+        bytes32 oldRecordId,
+        bytes32 newRecordId,
+        uint256 patientId,
+        bytes32 contentHash,
+        bytes32 locatorCommitment
+    ) private {
+        (uint8 category, uint64 custodianOrg, uint16 version) = (old.category, old.custodianOrg, old.version + 1);
+        old.status = RecordStatus.Superseded;
+        _store(newRecordId, patientId, custodianOrg, category, contentHash, version);
+        emit RecordSuperseded(oldRecordId, newRecordId);
+        emit RecordAnchored(
+            newRecordId,
+            patientId,
+            custodianOrg,
+            Scopes.redact(Scopes.bit(category)),
+            contentHash,
+            locatorCommitment,
+            oldRecordId,
+            version
+        );
     }
 
     function _store(
