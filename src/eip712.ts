@@ -114,6 +114,43 @@ export const ConsentCloseEmergencyAccessTypes: TypedDataTypes = {
   ],
 };
 
+/** RecordRegistry `anchorWithSig`: the patient anchors its own record (no custodian). */
+export const RecordAnchorTypes: TypedDataTypes = {
+  Anchor: [
+    { name: "recordId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "category", type: "uint8" },
+    { name: "contentHash", type: "bytes32" },
+    { name: "locatorCommitment", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** RecordRegistry `supersedeWithSig`: the patient versions a record the patient anchored. */
+export const RecordSupersedeTypes: TypedDataTypes = {
+  Supersede: [
+    { name: "oldRecordId", type: "bytes32" },
+    { name: "newRecordId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "contentHash", type: "bytes32" },
+    { name: "locatorCommitment", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** RecordRegistry `retractWithSig`: the patient's erasure of any record about itself. */
+export const RecordRetractTypes: TypedDataTypes = {
+  Retract: [
+    { name: "recordId", type: "bytes32" },
+    { name: "patientId", type: "uint256" },
+    { name: "reasonHash", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 /** TrialRegistry: a patient's enrolment under a participant id, consenting to a protocol version. */
 export const EnrolTypes: TypedDataTypes = {
   Enrol: [

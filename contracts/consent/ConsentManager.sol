@@ -21,17 +21,20 @@ import {Scopes} from "../libraries/Scopes.sol";
 contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     // ------------------------------------------------------------------ types
 
-    /// @dev One slot per patient: nonce, deny mask and emergency policy.
+    /// @dev One slot per patient: nonce, deny mask, emergency policy, and when it last opted out of
+    ///      break-glass access (a window opened before then no longer counts, even after opting back in).
     struct PatientState {
         uint64 nonce;
         uint32 denyMask;
         uint8 emergencyPolicy;
+        uint64 optedOutAt;
     }
 
     /// @dev One slot per (patient, organisation): the latest break-glass opening.
     struct EmergencyWindow {
         uint64 accessId;
         uint64 closesAt;
+        uint64 openedAt;
     }
 
     // ------------------------------------------------------------------ constants
@@ -199,7 +202,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     }
 
     /// @inheritdoc IConsentManager
-    function setDenyMask(uint256 patientId, uint32 denyMask, uint8 emergencyPolicy) external whenNotPaused {
+    function setDenyMask(uint256 patientId, uint32 denyMask, uint8 emergencyPolicy) external {
         _checkActor(msg.sender, patientId);
         _useNonce(patientId);
         _setDenyMask(patientId, denyMask, emergencyPolicy);
@@ -214,7 +217,7 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
-    ) external whenNotPaused {
+    ) external {
         bytes32 structHash = keccak256(
             abi.encode(SET_DENY_MASK_TYPEHASH, patientId, denyMask, emergencyPolicy, nonce, deadline)
         );
@@ -237,19 +240,20 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             kind != IIdentityRegistry.OrgKind.Provider ||
             capabilities & Capabilities.EMERGENCY_ACCESS == 0
         ) {
+            // An operator of an inactive organisation learns which and why (the registry reverts).
+            if (orgId == 0) _IDENTITY.requireActiveOrganization(msg.sender);
             revert ConsentEmergencyNotProvider(msg.sender, orgId);
         }
         if (!_IDENTITY.isPatient(patientId)) revert ConsentUnknownPatient(patientId);
-        if (_patients[patientId].emergencyPolicy & EMERGENCY_OPT_OUT != 0) revert ConsentEmergencyOptedOut(patientId);
+        PatientState memory patient = _patients[patientId];
+        if (patient.emergencyPolicy & EMERGENCY_OPT_OUT != 0) revert ConsentEmergencyOptedOut(patientId);
         EmergencyWindow memory window = _windows[patientId][orgId];
-        if (window.closesAt > block.timestamp) {
-            revert ConsentEmergencyAlreadyOpen(patientId, orgId, window.accessId);
-        }
+        if (_isOpen(window, patient)) revert ConsentEmergencyAlreadyOpen(patientId, orgId, window.accessId);
         _countOpening(orgId);
 
         accessId = ++_accessCount;
         uint64 closesAt = uint64(block.timestamp) + _emergencyWindow;
-        _windows[patientId][orgId] = EmergencyWindow(uint64(accessId), closesAt);
+        _windows[patientId][orgId] = EmergencyWindow(uint64(accessId), closesAt, uint64(block.timestamp));
         _accesses[accessId] = EmergencyAccess({
             patientId: patientId,
             orgId: uint64(orgId),
@@ -313,7 +317,11 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
         (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _RECORD_REGISTRY
             .recordFor(recordId, patientId);
         (uint256 callerOrg, , ) = _IDENTITY.activeRoleOf(msg.sender);
-        if (callerOrg == 0 || callerOrg != custodianOrg) revert ConsentNotCustodian(msg.sender, recordId, custodianOrg);
+        if (callerOrg == 0 || callerOrg != custodianOrg) {
+            // An operator of an inactive organisation learns which and why (the registry reverts).
+            if (callerOrg == 0) _IDENTITY.requireActiveOrganization(msg.sender);
+            revert ConsentNotCustodian(msg.sender, recordId, custodianOrg);
+        }
         if (status != IRecordRegistry.RecordStatus.Live) revert ConsentRecordNotLive(recordId, status);
         if (!ofPatient) revert ConsentRecordOfAnotherPatient(recordId, patientId);
         if (scopes & Scopes.bit(category) == 0) revert ConsentCategoryOutsideScopes(recordId, category, scopes);
@@ -352,11 +360,22 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
     /// @inheritdoc IConsentManager
     function hasEmergencyAccess(uint256 patientId, uint256 orgId, uint32 scopes) public view returns (bool) {
         PatientState memory patient = _patients[patientId];
+        if (
+            !_isOpen(_windows[patientId][orgId], patient) ||
+            patient.emergencyPolicy & EMERGENCY_OPT_OUT != 0 ||
+            !Scopes.isValid(scopes, Scopes.ALL_CATEGORIES) ||
+            (patient.emergencyPolicy & EMERGENCY_OVERRIDES_DENY == 0 && scopes & patient.denyMask != 0)
+        ) {
+            return false;
+        }
+        // Checked at use, not only at opening: the organisation is still an active Provider holding
+        // EMERGENCY_ACCESS (the same slot `isActiveOrganization` reads, so the same cost).
+        IIdentityRegistry.Organization memory org = _IDENTITY.getOrganization(orgId);
         return
-            block.timestamp < _windows[patientId][orgId].closesAt &&
-            Scopes.isValid(scopes, Scopes.ALL_CATEGORIES) &&
-            (patient.emergencyPolicy & EMERGENCY_OVERRIDES_DENY != 0 || scopes & patient.denyMask == 0) &&
-            _IDENTITY.isActiveOrganization(orgId);
+            org.status == IIdentityRegistry.OrgStatus.Active &&
+            org.validUntil > block.timestamp &&
+            org.kind == IIdentityRegistry.OrgKind.Provider &&
+            org.capabilities & Capabilities.EMERGENCY_ACCESS != 0;
     }
 
     /// @inheritdoc IConsentManager
@@ -550,12 +569,39 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             revert ConsentInvalidPolicy(denyMask, emergencyPolicy);
         }
         PatientState storage patient = _patients[patientId];
+        // While paused only a restriction passes (the patient can always deny more or opt out).
+        if (paused() && !_onlyRestricts(patient.denyMask, patient.emergencyPolicy, denyMask, emergencyPolicy)) {
+            revert EnforcedPause();
+        }
         patient.denyMask = denyMask;
         patient.emergencyPolicy = emergencyPolicy;
+        // Opting out stops every open break-glass window at once (`_isOpen`), for good.
+        if (emergencyPolicy & EMERGENCY_OPT_OUT != 0) patient.optedOutAt = uint64(block.timestamp);
         emit DenyMaskSet(patientId, Scopes.redact(denyMask), emergencyPolicy);
     }
 
+    /// @dev Whether the policy (`denyMask`, `emergencyPolicy`) allows nothing that (`oldMask`, `oldPolicy`)
+    ///      did not: every denied category stays denied, and break-glass access either is opted out of
+    ///      now, or was allowed before and does not newly override the deny mask.
+    function _onlyRestricts(
+        uint32 oldMask,
+        uint8 oldPolicy,
+        uint32 denyMask,
+        uint8 emergencyPolicy
+    ) private pure returns (bool) {
+        return
+            oldMask & ~denyMask == 0 &&
+            (emergencyPolicy & EMERGENCY_OPT_OUT != 0 ||
+                (oldPolicy & EMERGENCY_OPT_OUT == 0 &&
+                    (emergencyPolicy & EMERGENCY_OVERRIDES_DENY == 0 || oldPolicy & EMERGENCY_OVERRIDES_DENY != 0)));
+    }
+
     // ------------------------------------------------------------------ internal: break-glass
+
+    /// @dev A window counts while its term runs and it was opened after the patient's last opt-out.
+    function _isOpen(EmergencyWindow memory window, PatientState memory patient) private view returns (bool) {
+        return block.timestamp < window.closesAt && window.openedAt > patient.optedOutAt;
+    }
 
     /// @dev At most `_dailyCap` openings per organisation in any 24 h: the ring keeps the times of the
     ///      last MAX_DAILY_CAP openings, and the one `_dailyCap` openings back must be a day old.

@@ -150,7 +150,8 @@ interface IConsentManager {
     /// @notice Sets the break-glass window (1 h .. 72 h) and the daily cap per organisation. ADMIN.
     function setEmergencyParameters(uint64 window, uint8 dailyCap) external;
 
-    /// @notice Stops every write except revocation and closing break-glass access. PAUSER.
+    /// @notice Stops every write except revocation, closing break-glass access, and a deny mask or
+    ///         emergency policy that only restricts (see `setDenyMask`). PAUSER.
     function pause() external;
 
     /// @notice Resumes writes. ADMIN.
@@ -206,10 +207,13 @@ interface IConsentManager {
     ) external;
 
     /// @notice Sets the deny mask (categories never shared, whatever the grants) and the emergency
-    ///         policy (`EMERGENCY_OPT_OUT`, `EMERGENCY_OVERRIDES_DENY`). Consumes a nonce.
+    ///         policy (`EMERGENCY_OPT_OUT`, `EMERGENCY_OVERRIDES_DENY`). Consumes a nonce. While paused
+    ///         only a restriction passes (no denied category cleared; break-glass opted out of, or neither
+    ///         opted back into nor newly let override the deny mask), anything wider reverts
+    ///         `EnforcedPause`. Opting out stops every open break-glass window at once, for good.
     function setDenyMask(uint256 patientId, uint32 denyMask, uint8 emergencyPolicy) external;
 
-    /// @notice `setDenyMask` by an EIP-712 `SetDenyMask` signature.
+    /// @notice `setDenyMask` by an EIP-712 `SetDenyMask` signature (the same rule under pause).
     function setDenyMaskWithSig(
         uint256 patientId,
         uint32 denyMask,
@@ -279,8 +283,10 @@ interface IConsentManager {
         uint8 purpose
     ) external view returns (bool);
 
-    /// @notice Whether `orgId` (active) holds open break-glass access to `patientId`'s data covering
-    ///         `scopes` (non-empty; the deny mask applies unless the patient let emergencies override it).
+    /// @notice Whether `orgId` holds open break-glass access to `patientId`'s data covering `scopes`
+    ///         (non-empty; the deny mask applies unless the patient let emergencies override it). Checked
+    ///         at use: the window stops at once when the patient opts out (and stays stopped after an
+    ///         opt-in), and counts only while `orgId` is an active Provider holding EMERGENCY_ACCESS.
     function hasEmergencyAccess(uint256 patientId, uint256 orgId, uint32 scopes) external view returns (bool);
 
     /// @notice The grant of `patientId` to `granteeOrg` (zero when none).

@@ -10,6 +10,8 @@
  * - `fetch`: read the anchor → (retracted: `RETRACTED`) → fetch the blob → check it hashes to the
  *   anchored hash → unwrap → decrypt; a superseded version opens, reported as such with its successor.
  * - `supersede`, `share` (one more reader, logged), `retract` (+ crypto-shredding of the key wraps).
+ * - The patient's own anchor actions signed (EIP-712) and relayed by anyone: `signAnchor` /
+ *   `relayAnchor`, `signSupersede` / `relaySupersede`, `signRetract` / `relayRetract`.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
   hexlify,
   type Interface,
   isAddress,
+  type Signer,
   randomBytes,
   ZeroHash,
 } from "ethers";
@@ -28,6 +31,7 @@ import {
 import type { BlobStore } from "../blob-store.ts";
 import { blobAddress } from "../blob-store.ts";
 import { encryptionPublicKeyFromParts, normalizeEncryptionPublicKey, type PrivateKeyInput } from "../crypto.ts";
+import { RecordAnchorTypes, RecordRetractTypes, RecordSupersedeTypes } from "../eip712.ts";
 import { withDecodedErrors } from "../errors.ts";
 import { commitment, randomSalt } from "../ids.ts";
 import { type KeyWrapStore, normalizeRecordId } from "../key-store.ts";
@@ -39,6 +43,7 @@ import {
   sealRecord,
   shredRecord,
 } from "../records.ts";
+import { type Relayer, type SignableContract, type SignedAction, signPatientAction } from "../relayer.ts";
 import { Action, Category, type CategoryName, CATEGORY_COUNT, Purpose, patientTag } from "../scopes.ts";
 import type { ConsentManager, IdentityRegistry, RecordRegistry } from "../../typechain-types/index.ts";
 import { type PurposeInput, purposeMask } from "./consent.ts";
@@ -162,6 +167,25 @@ export interface FetchedRecord {
   /** 0 when the patient wrote it. */
   custodianOrg: bigint;
 }
+
+/** The EIP-712 `Anchor` message a patient signs (nonce and deadline are added by the signing helper). */
+export type AnchorMessage = {
+  recordId: string;
+  patientId: bigint;
+  category: number;
+  contentHash: string;
+  locatorCommitment: string;
+};
+/** The EIP-712 `Supersede` message a patient signs (for a record the patient anchored). */
+export type SupersedeMessage = {
+  oldRecordId: string;
+  newRecordId: string;
+  patientId: bigint;
+  contentHash: string;
+  locatorCommitment: string;
+};
+/** The EIP-712 `Retract` message a patient signs (erasure of any record about the patient). */
+export type RetractMessage = { recordId: string; patientId: bigint; reasonHash: string };
 
 /** An anchor as the chain holds it. */
 export interface RecordAnchor {
@@ -358,6 +382,99 @@ export class RecordsClient {
     return { receipt, shreddedWraps: await this.shred(params.recordId) };
   }
 
+  // ── the patient's record actions, signed (EIP-712) and relayed by anyone ──
+  // Each signature covers the patient's current nonce in the RecordRegistry, so any later patient
+  // action there, direct or signed, voids it; the signer's authority is checked when it is relayed.
+
+  /** The patient's EIP-712 signature of an anchor of its own record (`anchorWithSig`). */
+  async signAnchor(
+    patientSigner: Signer,
+    message: AnchorMessage,
+    options: { ttlSeconds?: bigint } = {},
+  ): Promise<SignedAction<AnchorMessage>> {
+    const m = { ...message, recordId: normalizeRecordId(message.recordId), category: toCategoryIndex(message.category) };
+    return signPatientAction(this.#signable(), patientSigner, RecordAnchorTypes, m, options.ttlSeconds);
+  }
+
+  /** The patient's EIP-712 signature of a new version of a record the patient anchored. */
+  async signSupersede(
+    patientSigner: Signer,
+    message: SupersedeMessage,
+    options: { ttlSeconds?: bigint } = {},
+  ): Promise<SignedAction<SupersedeMessage>> {
+    return signPatientAction(this.#signable(), patientSigner, RecordSupersedeTypes, message, options.ttlSeconds);
+  }
+
+  /** The patient's EIP-712 signature of a retraction (erasure) of a record about it. */
+  async signRetract(
+    patientSigner: Signer,
+    message: RetractMessage,
+    options: { ttlSeconds?: bigint } = {},
+  ): Promise<SignedAction<RetractMessage>> {
+    return signPatientAction(this.#signable(), patientSigner, RecordRetractTypes, message, options.ttlSeconds);
+  }
+
+  /** Submits a signed anchor (`anchorWithSig`) from the relayer's account. */
+  async relayAnchor(relayer: Relayer, signed: SignedAction<AnchorMessage>): Promise<ContractTransactionReceipt> {
+    const m = signed.message;
+    return relayer.relay(this.records, "anchorWithSig", [
+      m.recordId,
+      m.patientId,
+      m.category,
+      m.contentHash,
+      m.locatorCommitment,
+      signed.signer,
+      m.nonce,
+      m.deadline,
+      signed.signature,
+    ]);
+  }
+
+  /** Submits a signed new version (`supersedeWithSig`). */
+  async relaySupersede(
+    relayer: Relayer,
+    signed: SignedAction<SupersedeMessage>,
+  ): Promise<ContractTransactionReceipt> {
+    const m = signed.message;
+    return relayer.relay(this.records, "supersedeWithSig", [
+      m.oldRecordId,
+      m.newRecordId,
+      m.patientId,
+      m.contentHash,
+      m.locatorCommitment,
+      signed.signer,
+      m.nonce,
+      m.deadline,
+      signed.signature,
+    ]);
+  }
+
+  /**
+   * Submits a signed retraction (`retractWithSig`; works while paused), then crypto-shreds the
+   * record's key wraps held in this client's key store.
+   */
+  async relayRetract(
+    relayer: Relayer,
+    signed: SignedAction<RetractMessage>,
+  ): Promise<{ receipt: ContractTransactionReceipt; shreddedWraps: number }> {
+    const m = signed.message;
+    const receipt = await relayer.relay(this.records, "retractWithSig", [
+      m.recordId,
+      m.patientId,
+      m.reasonHash,
+      signed.signer,
+      m.nonce,
+      m.deadline,
+      signed.signature,
+    ]);
+    return { receipt, shreddedWraps: await this.shred(m.recordId) };
+  }
+
+  /** The nonce the patient's next signature to the RecordRegistry must cover. */
+  async nonce(patientId: bigint): Promise<bigint> {
+    return this.records.nonces(patientId);
+  }
+
   /** Destroys every key wrap of `recordId` (crypto-shredding) without touching the chain. */
   async shred(recordId: string): Promise<number> {
     return shredRecord(this.keyStore, recordId);
@@ -393,6 +510,10 @@ export class RecordsClient {
   }
 
   // ── internals ──
+
+  #signable(): SignableContract {
+    return this.records as unknown as SignableContract;
+  }
 
   #checkPatient(anchor: RecordAnchor, patientId: bigint): void {
     if (anchor.patientTag.toLowerCase() !== patientTag(anchor.recordId, patientId)) {

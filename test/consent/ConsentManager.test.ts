@@ -292,9 +292,10 @@ describe("ConsentManager", function () {
       expect(await consent.nonces(patientId)).to.equal(2n);
     });
 
-    it("refuses unknown categories or policy flags, and is stopped by pause", async function () {
+    it("refuses unknown categories or policy flags, and a widening while paused", async function () {
       const sys = await networkHelpers.loadFixture(consentFixture);
       const { consent, patient, patientId } = sys;
+      await consent.connect(patient).setDenyMask(patientId, Category.CONDITIONS, 0);
       await expect(consent.connect(patient).setDenyMask(patientId, 1 << 16, 0))
         .to.be.revertedWithCustomError(consent, "ConsentInvalidPolicy")
         .withArgs(1 << 16, 0);
@@ -305,6 +306,7 @@ describe("ConsentManager", function () {
         .to.be.revertedWithCustomError(consent, "ConsentUnauthorized")
         .withArgs(sys.stranger.address, patientId);
       await consent.connect(sys.pauser).pause();
+      // Clearing a denied category widens access: not while paused (restrictions: see deny-while-paused).
       await expect(consent.connect(patient).setDenyMask(patientId, 0, 0)).to.be.revertedWithCustomError(
         consent,
         "EnforcedPause",

@@ -42,9 +42,10 @@ contract RecordRegistryTest is ConsentBase {
         bytes32 recordId = keccak256("record");
         vm.prank(doctor);
         records.anchor(recordId, patientId, 3, keccak256("content"), keccak256("locator"));
-        // _records is at slot 2 (slot 0: authority + pause flag, slot 1: the ConsentManager); the record's
+        // _records is at slot 4 (slot 0: authority + pause flag, 1-2: EIP712's name and version fallbacks,
+        // 3: the ConsentManager); the record's
         // second slot holds patientTag (20 bytes), custodianOrg (8), category (1), status (1), version (2).
-        bytes32 slot = bytes32(uint256(keccak256(abi.encode(recordId, uint256(2)))) + 1);
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(recordId, uint256(4)))) + 1);
         bytes32 word = vm.load(address(records), slot);
         vm.store(address(records), slot, word | bytes32(uint256(0xffff) << 240));
         assertEq(records.getRecord(recordId).version, type(uint16).max, "version set");

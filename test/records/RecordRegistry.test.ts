@@ -143,8 +143,10 @@ describe("RecordRegistry", function () {
         .withArgs(id);
     });
 
-    it("is stopped by pause (PAUSER), resumed by ADMIN", async function () {
+    it("is stopped by pause (PAUSER), resumed by ADMIN; retraction (erasure) is not stopped", async function () {
       const { records, doctor, pauser, stranger, patientId } = await networkHelpers.loadFixture(recordsFixture);
+      const live = newId();
+      await records.connect(doctor).anchor(live, patientId, categoryIndex("CONDITIONS"), randomHash(), randomHash());
       await expect(records.connect(stranger).pause())
         .to.be.revertedWithCustomError(records, "AccessManagedUnauthorized")
         .withArgs(stranger.address);
@@ -154,10 +156,10 @@ describe("RecordRegistry", function () {
       await expect(
         records.connect(doctor).supersede(newId(), newId(), patientId, randomHash(), randomHash()),
       ).to.be.revertedWithCustomError(records, "EnforcedPause");
-      await expect(records.connect(doctor).retract(newId(), patientId, randomHash())).to.be.revertedWithCustomError(
-        records,
-        "EnforcedPause",
-      );
+      const reason = randomHash();
+      await expect(records.connect(doctor).retract(live, patientId, reason))
+        .to.emit(records, "RecordRetracted")
+        .withArgs(live, doctor.address, reason);
       await records.unpause();
       await expect(records.connect(doctor).anchor(...args)).to.emit(records, "RecordAnchored");
     });
@@ -216,11 +218,15 @@ describe("RecordRegistry", function () {
         .withArgs(v2, patientId, hospital, Category.IMAGING, h2, l2, v1, 2n);
       expect(await records.verify(v1, h1)).to.deep.equal([true, Status.Superseded]);
       expect((await records.getRecord(v2)).version).to.equal(2n);
-      // The patient may write the next version too (no custodian then).
-      await expect(records.connect(patient).supersede(v2, v3, patientId, randomHash(), randomHash()))
+      // The custodian writes the next version again; the chain keeps its custodian.
+      await expect(records.connect(doctor).supersede(v2, v3, patientId, randomHash(), randomHash()))
         .to.emit(records, "RecordSuperseded")
         .withArgs(v2, v3);
-      expect((await records.getRecord(v3)).custodianOrg).to.equal(0n);
+      expect((await records.getRecord(v3)).custodianOrg).to.equal(hospital);
+      // The patient versions only what the patient anchored (see security/custodian-versions-record).
+      await expect(records.connect(patient).supersede(v3, newId(), patientId, randomHash(), randomHash()))
+        .to.be.revertedWithCustomError(records, "RecordNotCustodian")
+        .withArgs(v3, 0n, hospital);
       await expect(records.connect(doctor).supersede(v1, newId(), patientId, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(records, "RecordInvalidStatus")
         .withArgs(v1, Status.Superseded);
