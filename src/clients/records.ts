@@ -392,7 +392,11 @@ export class RecordsClient {
     message: AnchorMessage,
     options: { ttlSeconds?: bigint } = {},
   ): Promise<SignedAction<AnchorMessage>> {
-    const m = { ...message, recordId: normalizeRecordId(message.recordId), category: toCategoryIndex(message.category) };
+    const m = {
+      ...message,
+      recordId: normalizeRecordId(message.recordId),
+      category: toCategoryIndex(message.category),
+    };
     return signPatientAction(this.#signable(), patientSigner, RecordAnchorTypes, m, options.ttlSeconds);
   }
 
@@ -431,10 +435,7 @@ export class RecordsClient {
   }
 
   /** Submits a signed new version (`supersedeWithSig`). */
-  async relaySupersede(
-    relayer: Relayer,
-    signed: SignedAction<SupersedeMessage>,
-  ): Promise<ContractTransactionReceipt> {
+  async relaySupersede(relayer: Relayer, signed: SignedAction<SupersedeMessage>): Promise<ContractTransactionReceipt> {
     const m = signed.message;
     return relayer.relay(this.records, "supersedeWithSig", [
       m.oldRecordId,

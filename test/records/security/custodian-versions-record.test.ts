@@ -59,7 +59,8 @@ describe("security: a record is versioned only by its custodian", function () {
   });
 
   it("lets the custodian version its record; the new version keeps the custodian", async function () {
-    const { records, doctor, patientId, hospital, hospitalRecord } = await networkHelpers.loadFixture(twoWritersFixture);
+    const { records, doctor, patientId, hospital, hospitalRecord } =
+      await networkHelpers.loadFixture(twoWritersFixture);
     const v2 = newId();
     const [h, l] = [randomHash(), randomHash()];
     await expect(records.connect(doctor).supersede(hospitalRecord, v2, patientId, h, l))
