@@ -369,13 +369,8 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             return false;
         }
         // Checked at use, not only at opening: the organisation is still an active Provider holding
-        // EMERGENCY_ACCESS (the same slot `isActiveOrganization` reads, so the same cost).
-        IIdentityRegistry.Organization memory org = _IDENTITY.getOrganization(orgId);
-        return
-            org.status == IIdentityRegistry.OrgStatus.Active &&
-            org.validUntil > block.timestamp &&
-            org.kind == IIdentityRegistry.OrgKind.Provider &&
-            org.capabilities & Capabilities.EMERGENCY_ACCESS != 0;
+        // EMERGENCY_ACCESS.
+        return _isEmergencyProvider(orgId);
     }
 
     /// @inheritdoc IConsentManager
@@ -464,6 +459,33 @@ contract ConsentManager is IConsentManager, AccessManaged, Pausable, EIP712 {
             }
             first := eq(mload(0x00), 1)
             second := eq(mload(0x20), 1)
+        }
+    }
+
+    /// @dev Whether `orgId` is an active Provider (status Active, licence running) holding EMERGENCY_ACCESS:
+    ///      `getOrganization(orgId)` read in assembly, as `_askIdentity` does (the break-glass path of
+    ///      `logAccess` pays it): only the four words asked are read, none is re-decoded. The answer is
+    ///      written past the free memory pointer (not reserved); a failed call bubbles its data.
+    function _isEmergencyProvider(uint256 orgId) private view returns (bool ok) {
+        IIdentityRegistry identity = _IDENTITY;
+        bytes4 selector = IIdentityRegistry.getOrganization.selector;
+        uint256 provider = uint256(IIdentityRegistry.OrgKind.Provider);
+        uint256 active = uint256(IIdentityRegistry.OrgStatus.Active);
+        uint256 capability = Capabilities.EMERGENCY_ACCESS;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), orgId)
+            if iszero(staticcall(gas(), identity, ptr, 0x24, ptr, 0x80)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            // Words: kind, status, validUntil, capabilities (then the GS1 prefix, unused here).
+            ok := and(
+                and(gt(returndatasize(), 0x7f), and(eq(mload(ptr), provider), eq(mload(add(ptr, 0x20)), active))),
+                and(gt(mload(add(ptr, 0x40)), timestamp()), iszero(iszero(and(mload(add(ptr, 0x60)), capability))))
+            )
         }
     }
 

@@ -10,6 +10,8 @@ import {
   ConsentGrantTypes,
   ConsentRevokeTypes,
   ConsentSetDenyMaskTypes,
+  RecordAnchorTypes,
+  RecordRetractTypes,
 } from "../../src/eip712.ts";
 import { Capabilities } from "../../src/roles.ts";
 import { Action, Category, categoryIndex, Purpose, scopes } from "../../src/scopes.ts";
@@ -166,6 +168,54 @@ export async function benchConsent(sys: BenchSystem): Promise<Measure> {
     await m("RecordRegistry.retract", records.connect(doctor).retract(newRecordId, patientId, s.hash()), {
       note: "by the custodian",
     });
+
+    // The patient's own record actions: a direct anchor (its nonce slot here is new), then signed ones.
+    await m(
+      "RecordRegistry.anchor (the patient's first record action)",
+      records.connect(patient).anchor(s.hash(), patientId, categoryIndex("GENETIC"), s.hash(), s.hash()),
+      { note: "no custodian; its nonce slot here is new" },
+    );
+    const recordsDomain = await sys.domainOf("RecordRegistry", records);
+    const own = { recordId: s.hash(), patientId, category: categoryIndex("GENETIC"), contentHash: s.hash() };
+    const ownLocator = s.hash();
+    const aSig = await patient.signTypedData(recordsDomain, RecordAnchorTypes, {
+      ...own,
+      locatorCommitment: ownLocator,
+      nonce: await records.nonces(patientId),
+      deadline: DEADLINE,
+    });
+    await m(
+      "RecordRegistry.anchorWithSig",
+      records
+        .connect(relayer)
+        .anchorWithSig(
+          own.recordId,
+          patientId,
+          own.category,
+          own.contentHash,
+          ownLocator,
+          patient.address,
+          await records.nonces(patientId),
+          DEADLINE,
+          aSig,
+        ),
+      { note: "the patient's own record, relayed" },
+    );
+    const reason = s.hash();
+    const xSig = await patient.signTypedData(recordsDomain, RecordRetractTypes, {
+      recordId: recordId,
+      patientId,
+      reasonHash: reason,
+      nonce: await records.nonces(patientId),
+      deadline: DEADLINE,
+    });
+    await m(
+      "RecordRegistry.retractWithSig",
+      records
+        .connect(relayer)
+        .retractWithSig(recordId, patientId, reason, patient.address, await records.nonces(patientId), DEADLINE, xSig),
+      { note: "the patient's erasure of the hospital's (superseded) record, relayed; works while paused" },
+    );
 
     for (const [name, c] of [
       ["ConsentManager", consent],
