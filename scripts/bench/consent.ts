@@ -12,6 +12,7 @@ import {
   ConsentSetDenyMaskTypes,
   RecordAnchorTypes,
   RecordRetractTypes,
+  RecordSupersedeTypes,
 } from "../../src/eip712.ts";
 import { Capabilities } from "../../src/roles.ts";
 import { Action, Category, categoryIndex, Purpose, scopes } from "../../src/scopes.ts";
@@ -200,6 +201,31 @@ export async function benchConsent(sys: BenchSystem): Promise<Measure> {
           aSig,
         ),
       { note: "the patient's own record, relayed" },
+    );
+    const next = { oldRecordId: own.recordId, newRecordId: s.hash(), patientId, contentHash: s.hash() };
+    const nextLocator = s.hash();
+    const sSig = await patient.signTypedData(recordsDomain, RecordSupersedeTypes, {
+      ...next,
+      locatorCommitment: nextLocator,
+      nonce: await records.nonces(patientId),
+      deadline: DEADLINE,
+    });
+    await m(
+      "RecordRegistry.supersedeWithSig",
+      records
+        .connect(relayer)
+        .supersedeWithSig(
+          next.oldRecordId,
+          next.newRecordId,
+          patientId,
+          next.contentHash,
+          nextLocator,
+          patient.address,
+          await records.nonces(patientId),
+          DEADLINE,
+          sSig,
+        ),
+      { note: "a new version of the patient's own record, relayed" },
     );
     const reason = s.hash();
     const xSig = await patient.signTypedData(recordsDomain, RecordRetractTypes, {
