@@ -84,14 +84,17 @@ describe("security: a refusal for an inactive party names the organisation and w
     const { supply, lot, distOp, dist, pharmOp, pharm } = f;
     await supply.connect(distOp).ship(lot.lotId, pharm, 2, randomHash(), randomHash());
     const validUntil = await lapse(f, dist);
-    await expect(supply.connect(pharmOp).acceptShipment(lot.lotId, await supply.shipmentCount(), randomHash(), randomHash()))
+    await expect(
+      supply.connect(pharmOp).acceptShipment(lot.lotId, await supply.shipmentCount(), randomHash(), randomHash()),
+    )
       .to.be.revertedWithCustomError(supply, "SupplyPartnerNotAuthorized")
       .withArgs(dist, OrgStatus.Active, validUntil);
     expect((await supply.holdingOf(lot.lotId, pharm)).quantity).to.equal(0n);
   });
 
   it("names a suspended manufacturer acting on its lot; a stranger or another organisation stays unauthorised", async function () {
-    const { supply, identity, regulator, lot, mfrOp, mfr, distOp, stranger } = await networkHelpers.loadFixture(fixture);
+    const { supply, identity, regulator, lot, mfrOp, mfr, distOp, stranger } =
+      await networkHelpers.loadFixture(fixture);
     await expect(supply.connect(distOp).quarantineLot(lot.lotId, randomHash()))
       .to.be.revertedWithCustomError(supply, "SupplyUnauthorized")
       .withArgs(distOp.address, lot.lotId);
