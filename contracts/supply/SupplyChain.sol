@@ -103,7 +103,12 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
             released: false,
             serialsRoot: serialsRoot
         });
-        _holdings[lotId][orgId] = Holding({quantity: quantity, quarantined: false, awaitingDestruction: 0, party: true});
+        _holdings[lotId][orgId] = Holding({
+            quantity: quantity,
+            quarantined: false,
+            awaitingDestruction: 0,
+            party: true
+        });
         emit LotCommissioned(lotId, orgId, gtin, lotHash, expiry, quantity, serialsRoot, epcisEventHash);
     }
 

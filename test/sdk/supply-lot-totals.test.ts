@@ -38,7 +38,7 @@ async function walkEvents(supply: SupplyChain, lotId: string): Promise<LotTotals
         break;
       case "Shipped":
         shipments.set(a.shipmentId, { from: a.fromOrg, to: a.toOrg, q: a.quantity, forDestruction: a.forDestruction });
-        add(a.fromOrg, -a.quantity);
+        add(a.fromOrg, 0n - (a.quantity as bigint));
         t.inTransit += a.quantity;
         break;
       case "ShipmentAccepted": {
@@ -64,7 +64,7 @@ async function walkEvents(supply: SupplyChain, lotId: string): Promise<LotTotals
         const awaiting = a.orgId === manufacturer ? t.awaitingDestruction : 0n;
         const fromAwaiting = awaiting < a.quantity ? awaiting : a.quantity;
         t.awaitingDestruction -= fromAwaiting;
-        add(a.orgId, fromAwaiting - a.quantity);
+        add(a.orgId, fromAwaiting - (a.quantity as bigint));
         t.destroyed += a.quantity;
         break;
       }

@@ -176,6 +176,19 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(supply, "SupplyLotExists")
         .withArgs(lotIdOf(gtin, lotHash));
     });
+
+    it("refuses an expiry past the 48 bits a lot records, and takes the last one", async function () {
+      const { supply, mfrOp } = await networkHelpers.loadFixture(supplyFixture);
+      const latest = 2n ** 48n - 1n;
+      const gtin = gtinUnderPrefix();
+      const lotHash = randomHash();
+      await expect(supply.connect(mfrOp).commissionLot(gtin, lotHash, latest + 1n, 1, randomHash(), randomHash()))
+        .to.be.revertedWithCustomError(supply, "SupplyExpiryTooLate")
+        .withArgs(latest + 1n, latest);
+      expect((await supply.getLot(lotIdOf(gtin, lotHash))).status).to.equal(LotStatus.None);
+      await supply.connect(mfrOp).commissionLot(gtin, lotHash, latest, 1, randomHash(), randomHash());
+      expect((await supply.getLot(lotIdOf(gtin, lotHash))).expiry).to.equal(latest);
+    });
   });
 
   describe("pause", function () {
