@@ -282,23 +282,21 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
     ) external whenNotPaused {
         (uint256 orgId, IIdentityRegistry.OrgKind kind, ) = _activeOrg(Capabilities.DISPENSE);
         // One read of each slot: this is the hot path (a pharmacy's every pack).
-        Lot memory lot = _lots[lotId];
+        Lot storage record = _lots[lotId];
+        Lot memory lot = record;
         if (lot.status == LotStatus.None) revert SupplyUnknownLot(lotId);
         LotLifecycle.checkSaleable(lotId, lot.status, lot.released, lot.expiry);
         Holding storage holding = _holdings[lotId][orgId];
         Holding memory held = holding;
         if (held.quantity == 0) revert SupplyInsufficientStock(lotId, orgId, 0, 1);
         if (held.quarantined) revert SupplyStockQuarantined(lotId, orgId);
-        if (index >= lot.quantity) revert SupplyIndexOutOfRange(lotId, index, lot.quantity);
-        if (!SerialProof.verify(proof, lot.serialsRoot, SerialProof.leaf(index, serialHash))) {
-            revert SupplyInvalidProof(lotId, index, serialHash);
-        }
+        _checkProof(lotId, lot.quantity, lot.serialsRoot, serialHash, index, proof);
 
         _markDispensed(lotId, index, serialHash, kind);
         unchecked {
             // held.quantity >= 1 was checked above; dispensed < quantity, since this unit was not dispensed.
             holding.quantity = held.quantity - 1;
-            _lots[lotId].dispensed = lot.dispensed + 1;
+            record.dispensed = lot.dispensed + 1;
         }
         emit UnitDispensed(lotId, orgId, serialHash, index, epcisEventHash);
     }
@@ -586,6 +584,21 @@ contract SupplyChain is ISupplyChain, AccessManaged, Pausable, EIP712 {
                 held.party = true;
                 _holdings[lotId][holderId] = held;
             }
+        }
+    }
+
+    /// @dev Reverts unless `index` < `quantity` and `proof` places (index, serialHash) under `root`.
+    function _checkProof(
+        bytes32 lotId,
+        uint32 quantity,
+        bytes32 root,
+        bytes32 serialHash,
+        uint256 index,
+        bytes32[] calldata proof
+    ) private pure {
+        if (index >= quantity) revert SupplyIndexOutOfRange(lotId, index, quantity);
+        if (!SerialProof.verify(proof, root, SerialProof.leaf(index, serialHash))) {
+            revert SupplyInvalidProof(lotId, index, serialHash);
         }
     }
 
