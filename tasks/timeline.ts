@@ -33,6 +33,7 @@ export const lotTimeline = command(async (args: LotArgs, hre) => {
   printEntries(timeline);
 
   const state = await system.supply.getLot(id);
+  const totals = await system.supply.lotTotals(id);
   const orgs = new Set<bigint>([state.manufacturerId]);
   for (const entry of timeline.entries) {
     for (const org of [entry.actorOrg, "toOrg" in entry ? entry.toOrg : undefined]) {
@@ -44,10 +45,15 @@ export const lotTimeline = command(async (args: LotArgs, hre) => {
     const holding = await system.supply.holdingOf(id, org);
     if (holding.quantity > 0n)
       held.push(`org ${org}: ${holding.quantity}${holding.quarantined ? " (quarantined)" : ""}`);
+    if (holding.awaitingDestruction > 0n) held.push(`org ${org}: ${holding.awaitingDestruction} awaiting destruction`);
   }
   printFields("Now", [
     ["status", `${nameOf(LotStatus, state.status)}${state.released ? ", released" : ", not released"}`],
-    ["units", `${state.quantity} commissioned, ${state.destroyed} destroyed`],
+    [
+      "units",
+      `${state.quantity} commissioned: ${totals.held} held, ${totals.inTransit} in transit, ` +
+        `${totals.dispensed} dispensed, ${totals.destroyed} destroyed, ${totals.awaitingDestruction} awaiting destruction`,
+    ],
     ["held", held.length > 0 ? held.join("; ") : "none"],
   ]);
 });

@@ -12,9 +12,11 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 /// @dev Serials and lot numbers never go on chain in clear: a serial is `serialHash = keccak256(serial)`,
 ///      a lot is `lotHash`, and `lotId = keccak256(abi.encode(uint64 gtin, bytes32 lotHash))`. A leaf is
 ///      `keccak256(bytes.concat(keccak256(abi.encode(uint256 index, bytes32 serialHash))))`, index < quantity.
-///      Units are conserved: held + in transit + dispensed + destroyed = quantity, per lot (dispensed units
-///      are the marks of the dispensed map, counted off chain from `UnitDispensed`: a per-lot counter would
-///      cost every dispense a storage write).
+///      Units are conserved, per lot: held + in transit + dispensed + destroyed + awaiting destruction =
+///      quantity. `held` is the saleable holdings; units returned for destruction and accepted by the
+///      manufacturer are counted apart (`awaitingDestruction`) and can only be destroyed. The lot's record
+///      keeps the in-transit and dispensed counters in its first slot (which every custody call reads
+///      anyway), so `lotTotals` answers all five in one call.
 interface ISupplyChain {
     // ------------------------------------------------------------------ types
 
@@ -41,26 +43,54 @@ interface ISupplyChain {
 
     /// @notice A lot: one packed slot plus its serials root.
     /// @param manufacturerId The organisation that commissioned it.
-    /// @param expiry End of shelf life, unix seconds: expired from this instant.
+    /// @param expiry End of shelf life, unix seconds: expired from this instant (at most 2^48 - 1).
     /// @param quantity Units commissioned (leaf indexes run from 0 to quantity - 1).
     /// @param destroyed Units decommissioned (destroyed) so far.
+    /// @param inTransit Units in pending shipments (ordinary or for destruction).
+    /// @param dispensed Units dispensed to patients (the marks of the dispensed map).
     /// @param status Active, Quarantined, Recalled or Illegitimate.
-    /// @param released Whether a passing quality check released it (required to ship).
+    /// @param released Whether a passing quality check released it (required to ship); a failing check
+    ///        withdraws it.
     /// @param serialsRoot Merkle root of the lot's (index, serialHash) leaves.
     struct Lot {
         uint64 manufacturerId;
-        uint64 expiry;
+        uint48 expiry;
         uint32 quantity;
         uint32 destroyed;
+        uint32 inTransit;
+        uint32 dispensed;
         LotStatus status;
         bool released;
         bytes32 serialsRoot;
     }
 
     /// @notice The units of a lot an organisation holds, and whether it quarantined them itself.
+    /// @param quantity Saleable units held (they ship, dispense and destroy).
+    /// @param quarantined The holder quarantined its own stock.
+    /// @param awaitingDestruction Units returned for destruction and accepted (only the lot's manufacturer
+    ///        has any): they can only be destroyed, never shipped or dispensed.
+    /// @param party The organisation took part in the lot's custody (commissioned, accepted or rejected a
+    ///        shipment of it): it may correct the lot's EPCIS events.
     struct Holding {
         uint64 quantity;
         bool quarantined;
+        uint64 awaitingDestruction;
+        bool party;
+    }
+
+    /// @notice What `lotTotals` answers: where every commissioned unit of a lot is now. The five add up
+    ///         to the lot's quantity.
+    /// @param held Saleable units held by organisations.
+    /// @param inTransit Units in pending shipments.
+    /// @param dispensed Units dispensed to patients.
+    /// @param destroyed Units destroyed.
+    /// @param awaitingDestruction Units returned to the manufacturer for destruction, not destroyed yet.
+    struct LotTotals {
+        uint32 held;
+        uint32 inTransit;
+        uint32 dispensed;
+        uint32 destroyed;
+        uint32 awaitingDestruction;
     }
 
     /// @notice A pending shipment, in one slot. Deleted when accepted, rejected or cancelled.
@@ -166,8 +196,9 @@ interface ISupplyChain {
     error SupplyNoActiveOrganization(address account);
     /// @notice Organisation `orgId` lacks capability bits `capability`.
     error SupplyMissingCapability(uint256 orgId, uint32 capability);
-    /// @notice The receiving partner `orgId` is not an active, licensed trading partner.
-    error SupplyPartnerNotAuthorized(uint256 orgId);
+    /// @notice The trading partner `orgId` is not active: its `status` (None: unknown) and `validUntil` (the
+    ///         end of its licence, past when it lapsed) say why.
+    error SupplyPartnerNotAuthorized(uint256 orgId, IIdentityRegistry.OrgStatus status, uint64 validUntil);
     /// @notice `gtin` is not a 14-digit GTIN under company prefix `companyPrefix` of `prefixLength` digits.
     error SupplyGtinOutsidePrefix(uint64 gtin, uint40 companyPrefix, uint8 prefixLength);
     /// @notice Lot `lotId` was already commissioned.
@@ -178,6 +209,8 @@ interface ISupplyChain {
     error SupplyZeroQuantity();
     /// @notice The expiry `expiry` is not in the future (now `nowTs`).
     error SupplyExpiryInPast(uint64 expiry, uint256 nowTs);
+    /// @notice The expiry `expiry` is past the last one a lot records, `latest` (2^48 - 1).
+    error SupplyExpiryTooLate(uint64 expiry, uint64 latest);
     /// @notice Lot `lotId` expired at `expiry`.
     error SupplyLotExpired(bytes32 lotId, uint64 expiry);
     /// @notice Lot `lotId` is `status`: it cannot ship, be accepted or be dispensed.
@@ -212,6 +245,11 @@ interface ISupplyChain {
     error SupplyInvalidRecallClass(uint8 recallClass);
     /// @notice `orgId` holds no units of `lotId`.
     error SupplyNotHolder(bytes32 lotId, uint256 orgId);
+    /// @notice A REGULATOR quarantined lot `lotId`: only a REGULATOR clears it, not `caller`.
+    error SupplyQuarantineHeldByRegulator(bytes32 lotId, address caller);
+    /// @notice `orgId` took no part in lot `lotId`'s custody, so it cannot correct its event
+    ///         `correctedEpcisEventHash`.
+    error SupplyNotEventParty(bytes32 correctedEpcisEventHash, bytes32 lotId, uint256 orgId);
 
     // ------------------------------------------------------------------ PAUSER / ADMIN
 
@@ -247,13 +285,17 @@ interface ISupplyChain {
 
     /// @notice Records a quality check of a lot that is neither recalled nor illegitimate. The lot's
     ///         manufacturer or a designated Lab with QUALITY_CONTROL. A pass releases the lot (a quarantine
-    ///         stays until cleared); a failure quarantines it.
+    ///         stays until cleared); a failure withdraws the release and quarantines it, so clearing the
+    ///         quarantine does not make it saleable without a new passing check.
     function qualityCheck(bytes32 lotId, bool passed, bytes32 certificateHash) external;
 
-    /// @notice Quarantines a whole lot (an excursion, a suspicion). Its manufacturer or a REGULATOR.
+    /// @notice Quarantines a whole lot (an excursion, a suspicion). Its manufacturer or a REGULATOR. A
+    ///         REGULATOR's quarantine is a regulator's hold (also over a lot already quarantined by its
+    ///         manufacturer): only a REGULATOR clears it.
     function quarantineLot(bytes32 lotId, bytes32 reasonHash) external;
 
-    /// @notice Clears a lot's quarantine. Its manufacturer or a REGULATOR.
+    /// @notice Clears a lot's quarantine. Its manufacturer or a REGULATOR; a REGULATOR's hold only by a
+    ///         REGULATOR. Clearing does not release a lot whose last quality check failed.
     function clearQuarantine(bytes32 lotId, bytes32 reasonHash) external;
 
     /// @notice Declares a lot illegitimate (final; the event feeds the 24-hour DSCSA notice). Its
@@ -290,7 +332,8 @@ interface ISupplyChain {
     ) external returns (uint256 shipmentId);
 
     /// @notice The receiver accepts a pending shipment and holds its units. Both sides must be active; an
-    ///         ordinary shipment also needs a saleable lot (a return for destruction does not).
+    ///         ordinary shipment also needs a saleable lot. A return for destruction does not: its units go
+    ///         to the manufacturer's `awaitingDestruction`, never to its saleable stock.
     function acceptShipment(bytes32 lotId, uint256 shipmentId, bytes32 epcisEventHash, bytes32 tiTsHash) external;
 
     /// @notice The receiver rejects a pending shipment: the units go back to the sender. Always allowed.
@@ -309,7 +352,8 @@ interface ISupplyChain {
         bytes32 epcisEventHash
     ) external;
 
-    /// @notice Decommissions (destroys) units the caller's organisation holds; allowed whatever the status.
+    /// @notice Decommissions (destroys) units the caller's organisation holds, those awaiting destruction
+    ///         first, then saleable ones; allowed whatever the status.
     function destroy(bytes32 lotId, uint64 quantity, bytes32 epcisEventHash) external;
 
     /// @notice A holder re-verifies a unit returned to it before resale: authentic and not dispensed.
@@ -324,9 +368,19 @@ interface ISupplyChain {
     /// @notice Anyone raises a suspicion about a lot or a unit (an event only).
     function reportSuspect(bytes32 lotId, bytes32 serialHash, bytes32 reasonHash) external;
 
-    /// @notice An active organisation declares one of its EPCIS events wrong and names the new one
-    ///         (EPCIS errorDeclaration). Nothing is overwritten.
-    function correctEvent(bytes32 correctedEpcisEventHash, bytes32 newEpcisEventHash, bytes32 reasonHash) external;
+    /// @notice An active organisation that took part in lot `lotId`'s custody (its manufacturer, or an
+    ///         organisation that accepted or rejected a shipment of it: `Holding.party`) declares one of the
+    ///         lot's EPCIS events wrong and names the new one (EPCIS errorDeclaration). Nothing is
+    ///         overwritten.
+    /// @dev The chain keeps no record of each event hash (that would cost every custody call a new slot), so
+    ///      "party" is checked per lot; whether the corrector sent or received the corrected event itself is
+    ///      checked against the logs by the SDK's timeline (`byOriginator`).
+    function correctEvent(
+        bytes32 lotId,
+        bytes32 correctedEpcisEventHash,
+        bytes32 newEpcisEventHash,
+        bytes32 reasonHash
+    ) external;
 
     // ------------------------------------------------------------------ views
 
@@ -354,6 +408,13 @@ interface ISupplyChain {
 
     /// @notice What `orgId` holds of `lotId`.
     function holdingOf(bytes32 lotId, uint256 orgId) external view returns (Holding memory);
+
+    /// @notice Where every unit of `lotId` is: held, in transit, dispensed, destroyed, awaiting destruction
+    ///         (the five add up to its quantity; all zero for an unknown lot). One call, no enumeration.
+    function lotTotals(bytes32 lotId) external view returns (LotTotals memory);
+
+    /// @notice Whether `lotId` is quarantined under a REGULATOR's hold (only a REGULATOR clears it).
+    function isRegulatorHold(bytes32 lotId) external view returns (bool);
 
     /// @notice A pending shipment (zero when none).
     function getShipment(bytes32 lotId, uint256 shipmentId) external view returns (Shipment memory);

@@ -168,12 +168,12 @@ export async function benchSupply(sys: BenchSystem, population = 1): Promise<Mea
     await m("SupplyChain.reportSuspect", supply.connect(relayer).reportSuspect(lot, s.hash(), s.hash()), {
       note: "anyone; an event only",
     });
-    await m("SupplyChain.correctEvent", supply.connect(pharmOp).correctEvent(s.hash(), s.hash(), s.hash()));
+    await m("SupplyChain.correctEvent", supply.connect(pharmOp).correctEvent(lot, s.hash(), s.hash(), s.hash()));
     await m("SupplyChain.quarantineLot", supply.connect(regulator).quarantineLot(small, s.hash()), {
       note: "REGULATOR",
     });
-    await m("SupplyChain.clearQuarantine", supply.connect(mfrOp).clearQuarantine(small, s.hash()), {
-      note: "by the manufacturer",
+    await m("SupplyChain.clearQuarantine", supply.connect(regulator).clearQuarantine(small, s.hash()), {
+      note: "REGULATOR (a regulator's hold)",
     });
     await m("SupplyChain.declareIllegitimate", supply.connect(mfrOp).declareIllegitimate(small, s.hash()));
     await m("SupplyChain.recallLot", supply.connect(mfrOp).recallLot(lot, 1, s.hash()), { note: "class 1" });

@@ -123,5 +123,22 @@ export async function supplyChapter(
   refusals.push(
     await refused("Corner Pharmacy", "dispenses a pack of the recalled lot", pharmC.dispensePack(next, hash())),
   );
+  const back = await pharmC.returnForDestruction({ lotId, quantity: 19n, epcisEventHash: hash(), tiTsHash: hash() });
+  await act("Corner Pharmacy", "returns its 19 recalled packs to Acme Pharma for destruction", Promise.resolve(back));
+  await act(
+    "Acme Pharma",
+    "accepts the return: the packs are held apart, to be destroyed only",
+    mfrC.accept({ lotId, shipmentId: back.shipmentId, epcisEventHash: hash(), tiTsHash: hash() }),
+  );
+  await act(
+    "Acme Pharma",
+    "destroys the 19 returned packs",
+    mfrC.destroy({ lotId, quantity: 19n, epcisEventHash: hash() }),
+  );
+  const totals = await regC.lotTotals(lotId);
+  note(
+    `the lot's totals in one call: ${totals.held} held, ${totals.inTransit} in transit, ${totals.dispensed} dispensed, ` +
+      `${totals.destroyed} destroyed, ${totals.awaitingDestruction} awaiting destruction (of ${totals.quantity})`,
+  );
   return { lotId, units, dispensedPack: pack, refusals };
 }

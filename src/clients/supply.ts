@@ -208,6 +208,16 @@ export type ExportEpcisOptions = Omit<EpcisExportOptions, "lots"> &
   };
 
 /** Where a {@link SupplyClient} finds serial proofs, and how it parses GS1 strings and reads logs. */
+/** Where a lot's units are (`SupplyClient.lotTotals`); the five counts add up to `quantity`. */
+export interface LotTotals {
+  quantity: bigint;
+  held: bigint;
+  inTransit: bigint;
+  dispensed: bigint;
+  destroyed: bigint;
+  awaitingDestruction: bigint;
+}
+
 export interface SupplyClientOptions {
   /** Where `commissionLot` adds lots, and (unless `proofs` is given) where `verifyPack` looks serials up. */
   store?: SerialProofStore;
@@ -377,9 +387,12 @@ export class SupplyClient {
     return this.#send((c) => c.reportSuspect(lotId, hash, reasonHash));
   }
 
-  /** Declares one of the organisation's EPCIS events wrong and names the event replacing it. */
-  async correctEvent(correctedEpcisEventHash: string, newEpcisEventHash: string, reasonHash: string) {
-    return this.#send((c) => c.correctEvent(correctedEpcisEventHash, newEpcisEventHash, reasonHash));
+  /**
+   * Declares an EPCIS event of lot `lotId` wrong and names the event replacing it. The organisation must
+   * have taken part in the lot's custody (`SupplyNotEventParty` otherwise).
+   */
+  async correctEvent(lotId: string, correctedEpcisEventHash: string, newEpcisEventHash: string, reasonHash: string) {
+    return this.#send((c) => c.correctEvent(lotId, correctedEpcisEventHash, newEpcisEventHash, reasonHash));
   }
 
   // ── verification ──
@@ -439,6 +452,26 @@ export class SupplyClient {
       expiryMatchesPack: lastDay === pack.expiry.iso,
       dispensedByKind: kind === 0n ? undefined : orgKindName(kind),
     };
+  }
+
+  /**
+   * Where every unit of the lot is now, in one call (`lotTotals`): held (saleable), in transit, dispensed,
+   * destroyed and awaiting destruction, which add up to `quantity` (conservation, checked here: a
+   * mismatch throws).
+   */
+  async lotTotals(lotId: string): Promise<LotTotals> {
+    const [t, lot] = await Promise.all([this.contract.lotTotals(lotId), this.contract.getLot(lotId)]);
+    const totals: LotTotals = {
+      quantity: lot.quantity,
+      held: t.held,
+      inTransit: t.inTransit,
+      dispensed: t.dispensed,
+      destroyed: t.destroyed,
+      awaitingDestruction: t.awaitingDestruction,
+    };
+    const sum = totals.held + totals.inTransit + totals.dispensed + totals.destroyed + totals.awaitingDestruction;
+    if (sum !== totals.quantity) throw new Error(`lot ${lotId}: totals add up to ${sum}, not ${totals.quantity}`);
+    return totals;
   }
 
   /** The lot's status on chain by name (`none` when unknown). */

@@ -65,8 +65,9 @@ export interface CorrectionEntry extends CustodyLogPosition {
   orgId: bigint;
   reasonHash: string;
   /**
-   * Whether the correcting organisation is the one that emitted the corrected event (any active
-   * organisation may call `correctEvent`, so a correction by someone else deserves a second look).
+   * Whether the correcting organisation is the one that emitted the corrected event (the chain checks
+   * only that it took part in the lot's custody, so a correction by another party of the lot deserves a
+   * second look).
    * `undefined` when the corrected event is not in this timeline.
    */
   byOriginator?: boolean;

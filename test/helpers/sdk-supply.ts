@@ -137,10 +137,10 @@ export async function deployCustodyStory(ethers: Ethers, mine: (blocks: number) 
   await mine(4);
   await f.pharmClient.dispensePack(f.scan(1), h.dispense1);
   await f.pharmClient.dispensePack(f.scan(2), h.dispense2);
-  await f.distClient.correctEvent(h.shipC, h.shipCFixed, randomHash());
+  await f.distClient.correctEvent(lotId, h.shipC, h.shipCFixed, randomHash());
   await mine(1);
-  await f.distClient.correctEvent(h.shipCFixed, h.shipCFixedAgain, randomHash());
-  await f.pharmClient.correctEvent(h.acceptA, h.acceptAFixed, randomHash());
+  await f.distClient.correctEvent(lotId, h.shipCFixed, h.shipCFixedAgain, randomHash());
+  await f.pharmClient.correctEvent(lotId, h.acceptA, h.acceptAFixed, randomHash());
   // Noise the timeline must leave out: another lot's custody, a correction of an unrelated hash.
   const other = await f.mfrClient.commissionLot({
     gtin: f.gtin,
@@ -149,7 +149,7 @@ export async function deployCustodyStory(ethers: Ethers, mine: (blocks: number) 
     serials: [randomCode("S")],
     epcisEventHash: randomHash(),
   });
-  await f.distClient.correctEvent(randomHash(), randomHash(), randomHash());
+  await f.distClient.correctEvent(lotId, randomHash(), randomHash(), randomHash());
   return {
     ...f,
     h,

@@ -434,6 +434,9 @@ describe("Command line (npx hardhat medchain …)", function () {
     expect(lotTimeline).to.match(/commissioned by org \d+: 5 units, expiry 2030-06-30 23:59:59 UTC/);
     expect(lotTimeline).to.include("passed (released)");
     expect(lotTimeline).to.match(/held\s+org \d+: 5/);
+    expect(lotTimeline).to.match(
+      /units\s+5 commissioned: 5 held, 0 in transit, 0 dispensed, 0 destroyed, 0 awaiting destruction/,
+    );
     expect(unitTimeline).to.include(`Timeline of unit ${serials[3]}`);
     expect(unitTimeline).to.match(/commissioned by org/);
   });

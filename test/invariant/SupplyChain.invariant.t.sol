@@ -9,7 +9,8 @@ import {Vm} from "../utils/Vm.sol";
 import {SerialTree} from "../supply/SupplySetup.sol";
 
 /// @notice Drives random custody sequences on SupplyChain: ship, accept, reject, cancel, dispense (with a
-///         clone attempt after each dispense), return for destruction, destroy and recall. Inputs are bounded
+///         clone attempt after each dispense), return for destruction, destroy, recall, and the manufacturer's
+///         attempt to resell units returned for destruction (which must fail). Inputs are bounded
 ///         to valid values (a missing precondition is set up first), so every call should succeed; a failed
 ///         call is counted and an invariant asserts there is none.
 contract SupplyChainHandler {
@@ -36,6 +37,13 @@ contract SupplyChainHandler {
     mapping(uint256 lot => uint256) public inTransit;
     mapping(uint256 lot => uint256) public ghostDispensed;
     mapping(uint256 lot => uint256) public ghostDestroyed;
+    /// @dev Units returned for destruction and accepted by the manufacturer, not destroyed yet.
+    mapping(uint256 lot => uint256) public ghostAwaiting;
+    /// @dev Saleable units held, all organisations together: what the rules say, computed by the handler.
+    mapping(uint256 lot => uint256) public ghostSaleable;
+    /// @dev Attempts to ship or dispense units awaiting destruction that succeeded (must stay 0).
+    uint256 public awaitingResold;
+    uint256 public resaleAttempts;
     mapping(uint256 lot => mapping(uint256 index => bool)) public unitDispensed;
     uint256 public failures;
     uint256 public clonesAccepted;
@@ -73,7 +81,7 @@ contract SupplyChainHandler {
         Pending memory p = _pending[k];
         vm.prank(_ops[_indexOf(supply.getShipment(lotIds[p.lot], p.id).toOrg)]);
         try supply.acceptShipment(lotIds[p.lot], p.id, bytes32(seed), bytes32(seed)) {
-            _close(k);
+            _close(k, p.forDestruction);
             accepts++;
         } catch {
             failures++;
@@ -85,7 +93,7 @@ contract SupplyChainHandler {
         Pending memory p = _pending[k];
         vm.prank(_ops[_indexOf(supply.getShipment(lotIds[p.lot], p.id).toOrg)]);
         try supply.rejectShipment(lotIds[p.lot], p.id, bytes32(seed), bytes32(seed)) {
-            _close(k);
+            _close(k, false);
             rejects++;
         } catch {
             failures++;
@@ -97,7 +105,7 @@ contract SupplyChainHandler {
         Pending memory p = _pending[k];
         vm.prank(_ops[_indexOf(supply.getShipment(lotIds[p.lot], p.id).fromOrg)]);
         try supply.cancelShipment(lotIds[p.lot], p.id, bytes32(seed)) {
-            _close(k);
+            _close(k, false);
             cancels++;
         } catch {
             failures++;
@@ -114,6 +122,7 @@ contract SupplyChainHandler {
         try supply.dispense(lotIds[lot], serialHash, index, proof, bytes32(indexSeed)) {
             unitDispensed[lot][index] = true;
             ghostDispensed[lot]++;
+            ghostSaleable[lot]--;
             dispenses++;
         } catch {
             failures++;
@@ -139,6 +148,7 @@ contract SupplyChainHandler {
         ) {
             _pending.push(Pending(lot, id, quantity, true));
             inTransit[lot] += quantity;
+            ghostSaleable[lot] -= quantity;
             returns_++;
         } catch {
             failures++;
@@ -147,13 +157,54 @@ contract SupplyChainHandler {
 
     function destroy(uint256 lotSeed, uint256 orgSeed, uint256 qtySeed) public {
         (uint256 lot, uint256 holder) = _anyHolder(lotSeed, orgSeed % 4, false);
-        uint64 quantity = _quantity(lot, holder, qtySeed);
+        ISupplyChain.Holding memory h = supply.holdingOf(lotIds[lot], _orgs[holder]);
+        uint64 quantity = uint64(1 + (qtySeed % (h.quantity + h.awaitingDestruction)));
         vm.prank(_ops[holder]);
         try supply.destroy(lotIds[lot], quantity, bytes32(qtySeed)) {
             ghostDestroyed[lot] += quantity;
+            // units awaiting destruction go first (only the manufacturer, org 0, has any)
+            uint256 fromAwaiting = holder == 0 && ghostAwaiting[lot] < quantity ? ghostAwaiting[lot] : quantity;
+            if (holder != 0) fromAwaiting = 0;
+            ghostAwaiting[lot] -= fromAwaiting;
+            ghostSaleable[lot] -= quantity - fromAwaiting;
             destroys++;
         } catch {
             failures++;
+        }
+    }
+
+    /// @dev The manufacturer, holding units returned for destruction, tries to sell them: it ships one unit
+    ///      more than its saleable stock. The chain must refuse it
+    ///      (`SupplyInsufficientStock`); a success is counted and an invariant asserts there is none.
+    function resellAwaiting(uint256 lotSeed) public {
+        uint256 n = lotIds.length;
+        for (uint256 i = 0; i <= n; i++) {
+            uint256 lot = (lotSeed + i) % n;
+            ISupplyChain.Holding memory h = supply.holdingOf(lotIds[lot], _orgs[0]);
+            if (i == n) {
+                // none: a holder of a saleable lot returns one unit for destruction, the manufacturer accepts
+                uint256 holder;
+                (lot, holder) = _saleableHolder(lotSeed, 1, 1);
+                vm.prank(_ops[holder]);
+                uint256 id = supply.returnForDestruction(lotIds[lot], 1, bytes32(0), bytes32(0));
+                _pending.push(Pending(lot, id, 1, true));
+                inTransit[lot] += 1;
+                ghostSaleable[lot] -= 1;
+                vm.prank(_ops[0]);
+                supply.acceptShipment(lotIds[lot], id, bytes32(0), bytes32(0));
+                _close(_pending.length - 1, true);
+                h = supply.holdingOf(lotIds[lot], _orgs[0]);
+            } else if (h.awaitingDestruction == 0 || !_saleable(lot)) {
+                continue;
+            }
+            resaleAttempts++;
+            vm.prank(_ops[0]);
+            try supply.ship(lotIds[lot], _orgs[1], h.quantity + 1, bytes32(0), bytes32(0)) {
+                awaitingResold++;
+            } catch (bytes memory reason) {
+                if (bytes4(reason) != ISupplyChain.SupplyInsufficientStock.selector) failures++;
+            }
+            return;
         }
     }
 
@@ -205,6 +256,7 @@ contract SupplyChainHandler {
         vm.prank(_ops[0]);
         supply.qualityCheck(lotId, true, bytes32(0));
         lotIds.push(lotId);
+        ghostSaleable[lot] = UNITS;
     }
 
     function _held(uint256 lot, uint256 who) internal view returns (uint64) {
@@ -251,6 +303,9 @@ contract SupplyChainHandler {
             for (uint256 j = 0; j < 4 - first; j++) {
                 uint256 who = first + ((orgStart - first + j) % (4 - first));
                 if (_held(lot, who) > 0) return (lot, who);
+                if (!notManufacturer && who == 0 && supply.holdingOf(lotIds[lot], _orgs[0]).awaitingDestruction > 0) {
+                    return (lot, 0);
+                }
             }
         }
         if (notManufacturer) return _saleableHolder(lotSeed, orgStart, 1);
@@ -261,7 +316,7 @@ contract SupplyChainHandler {
         uint256 id = _ship(lot, from, to, _held(lot, from));
         vm.prank(_ops[to]);
         supply.acceptShipment(lotIds[lot], id, bytes32(0), bytes32(0));
-        _close(_pending.length - 1);
+        _close(_pending.length - 1, false);
         return (lot, to);
     }
 
@@ -272,6 +327,7 @@ contract SupplyChainHandler {
             id = shipmentId;
             _pending.push(Pending(lot, id, quantity, false));
             inTransit[lot] += quantity;
+            ghostSaleable[lot] -= quantity;
             ships++;
         } catch {
             failures++;
@@ -290,8 +346,12 @@ contract SupplyChainHandler {
         return _pending.length - 1;
     }
 
-    function _close(uint256 k) internal {
+    /// @dev Closes pending shipment `k`: its units go to the manufacturer's units awaiting destruction when
+    ///      `toAwaiting` (a return for destruction accepted), else to a saleable holding.
+    function _close(uint256 k, bool toAwaiting) internal {
         inTransit[_pending[k].lot] -= _pending[k].quantity;
+        if (toAwaiting) ghostAwaiting[_pending[k].lot] += _pending[k].quantity;
+        else ghostSaleable[_pending[k].lot] += _pending[k].quantity;
         _pending[k] = _pending[_pending.length - 1];
         _pending.pop();
     }
@@ -301,8 +361,10 @@ contract SupplyChainHandler {
     }
 }
 
-/// @notice Units are conserved (held + in transit + dispensed + destroyed = commissioned) and no serial is
-///         dispensed twice, whatever sequence of custody actions runs.
+/// @notice Units are conserved (held + in transit + dispensed + destroyed + awaiting destruction =
+///         commissioned), `lotTotals` says so in one call, destroyed units (and units returned for
+///         destruction) never return to stock, and no serial is dispensed twice, whatever sequence of custody
+///         actions runs.
 contract SupplyChainInvariantTest is Test {
     SupplyChain internal supply;
     SupplyChainHandler internal handler;
@@ -323,6 +385,8 @@ contract SupplyChainInvariantTest is Test {
         handler.returnForDestruction(0, 0, 0);
         handler.destroy(1, 0, 1);
         handler.recall(4);
+        handler.accept(0); // (accepts the return for destruction if it is still pending)
+        handler.resellAwaiting(0);
         targetContract(address(handler));
     }
 
@@ -332,14 +396,25 @@ contract SupplyChainInvariantTest is Test {
             bytes32 lotId = handler.lotIds(li);
             ISupplyChain.Lot memory lot = supply.getLot(lotId);
             uint256 held;
-            for (uint256 i = 0; i < 4; i++) held += supply.holdingOf(lotId, handler.orgAt(i)).quantity;
+            uint256 awaiting;
+            for (uint256 i = 0; i < 4; i++) {
+                ISupplyChain.Holding memory h = supply.holdingOf(lotId, handler.orgAt(i));
+                held += h.quantity;
+                awaiting += h.awaitingDestruction;
+            }
             uint256 dispensed;
             for (uint256 i = 0; i < lot.quantity; i++) {
                 if (uint256(supply.dispensedBy(lotId, i)) != 0) dispensed++;
             }
-            assertEq(held + handler.inTransit(li) + dispensed + lot.destroyed, lot.quantity, "conservation");
+            assertEq(held + handler.inTransit(li) + dispensed + lot.destroyed + awaiting, lot.quantity, "conservation");
             assertEq(dispensed, handler.ghostDispensed(li), "dispensed ghost");
             assertEq(lot.destroyed, handler.ghostDestroyed(li), "destroyed counter");
+            ISupplyChain.LotTotals memory t = supply.lotTotals(lotId);
+            assertEq(t.held, held, "lotTotals held");
+            assertEq(t.inTransit, handler.inTransit(li), "lotTotals in transit");
+            assertEq(t.dispensed, dispensed, "lotTotals dispensed");
+            assertEq(t.destroyed, lot.destroyed, "lotTotals destroyed");
+            assertEq(t.awaitingDestruction, awaiting, "lotTotals awaiting destruction");
         }
     }
 
@@ -372,6 +447,30 @@ contract SupplyChainInvariantTest is Test {
         }
     }
 
+    /// @dev Issue #12: a unit returned for destruction is never saleable again, and a destroyed unit never
+    ///      comes back. The saleable holdings are exactly what the rules leave (units returned for destruction
+    ///      and accepted are not among them), the units awaiting destruction are the manufacturer's alone, and
+    ///      every attempt to ship them failed.
+    function invariant_destroyedUnitsNeverReturnToStock() public view {
+        assertEq(handler.awaitingResold(), 0, "units awaiting destruction were shipped");
+        uint256 lots = handler.lotCount();
+        for (uint256 li = 0; li < lots; li++) {
+            bytes32 lotId = handler.lotIds(li);
+            uint256 saleable;
+            for (uint256 i = 0; i < 4; i++) saleable += supply.holdingOf(lotId, handler.orgAt(i)).quantity;
+            assertEq(saleable, handler.ghostSaleable(li), "saleable stock");
+            assertEq(
+                supply.holdingOf(lotId, handler.orgAt(0)).awaitingDestruction,
+                handler.ghostAwaiting(li),
+                "awaiting destruction"
+            );
+            for (uint256 i = 1; i < 4; i++) {
+                assertEq(supply.holdingOf(lotId, handler.orgAt(i)).awaitingDestruction, 0, "only the manufacturer");
+            }
+            assertEq(supply.getLot(lotId).destroyed, handler.ghostDestroyed(li), "destroyed only grows");
+        }
+    }
+
     function invariant_handlerCallsNeverFailed() public view {
         assertEq(handler.failures(), 0, "a bounded handler call failed");
     }
@@ -386,5 +485,6 @@ contract SupplyChainInvariantTest is Test {
         assertGe(handler.returns_(), 1, "return for destruction");
         assertGe(handler.destroys(), 1, "destroy");
         assertGe(handler.recalls(), 1, "recall");
+        assertGe(handler.resaleAttempts(), 1, "resale of units awaiting destruction attempted");
     }
 }

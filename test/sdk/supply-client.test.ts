@@ -401,7 +401,7 @@ describe("SDK SupplyClient", function () {
         .to.emit(supply, "SuspectReported")
         .withArgs(lotId, f.pharmOp.address, serialHash(serials[4]), reason);
       const [wrong, right] = [randomHash(), randomHash()];
-      await expect(f.distClient.correctEvent(wrong, right, reason))
+      await expect(f.distClient.correctEvent(lotId, wrong, right, reason))
         .to.emit(supply, "EventCorrected")
         .withArgs(wrong, right, f.dist, reason);
       await f.mfrClient.setLabDesignation(f.lab2, true);

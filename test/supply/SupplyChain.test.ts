@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { network } from "hardhat";
 
-import { OrgKind, Roles } from "../../src/roles.ts";
+import { OrgKind, OrgStatus, Roles } from "../../src/roles.ts";
 import { DAY, now, randomHash } from "../helpers/identity.ts";
 import {
   COMPANY_PREFIX,
@@ -141,21 +142,22 @@ describe("SupplyChain", function () {
         .withArgs(stranger.address);
     });
 
-    it("refuses a suspended manufacturer and one whose licence expired", async function () {
-      const { supply, identity, regulator, mfrOp, mfr, mfr2Op } = await networkHelpers.loadFixture(supplyFixture);
+    it("refuses a suspended manufacturer and one whose licence expired, naming the organisation and why", async function () {
+      const { supply, identity, regulator, mfrOp, mfr, mfr2Op, mfr2 } = await networkHelpers.loadFixture(supplyFixture);
       await identity.connect(regulator).suspendOrganization(mfr, randomHash());
       const expiry = (await now(ethers)) + 2n * 365n * DAY;
       await expect(
         supply.connect(mfrOp).commissionLot(gtinUnderPrefix(), randomHash(), expiry, 1, randomHash(), randomHash()),
       )
-        .to.be.revertedWithCustomError(supply, "SupplyNoActiveOrganization")
-        .withArgs(mfrOp.address);
+        .to.be.revertedWithCustomError(identity, "IdentityOrganizationNotActive")
+        .withArgs(mfr, OrgStatus.Suspended);
       await networkHelpers.time.increase(366n * DAY); // every licence in the fixture runs one year
+      const validUntil = (await identity.getOrganization(mfr2)).validUntil;
       await expect(
         supply.connect(mfr2Op).commissionLot(gtinUnderPrefix(), randomHash(), expiry, 1, randomHash(), randomHash()),
       )
-        .to.be.revertedWithCustomError(supply, "SupplyNoActiveOrganization")
-        .withArgs(mfr2Op.address);
+        .to.be.revertedWithCustomError(identity, "IdentityOrganizationExpired")
+        .withArgs(mfr2, validUntil, anyValue);
     });
 
     it("refuses a zero quantity, a past expiry and a lot commissioned twice", async function () {
@@ -173,6 +175,19 @@ describe("SupplyChain", function () {
       await expect(supply.connect(mfrOp).commissionLot(gtin, lotHash, t + DAY, 1, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(supply, "SupplyLotExists")
         .withArgs(lotIdOf(gtin, lotHash));
+    });
+
+    it("refuses an expiry past the 48 bits a lot records, and takes the last one", async function () {
+      const { supply, mfrOp } = await networkHelpers.loadFixture(supplyFixture);
+      const latest = 2n ** 48n - 1n;
+      const gtin = gtinUnderPrefix();
+      const lotHash = randomHash();
+      await expect(supply.connect(mfrOp).commissionLot(gtin, lotHash, latest + 1n, 1, randomHash(), randomHash()))
+        .to.be.revertedWithCustomError(supply, "SupplyExpiryTooLate")
+        .withArgs(latest + 1n, latest);
+      expect((await supply.getLot(lotIdOf(gtin, lotHash))).status).to.equal(LotStatus.None);
+      await supply.connect(mfrOp).commissionLot(gtin, lotHash, latest, 1, randomHash(), randomHash());
+      expect((await supply.getLot(lotIdOf(gtin, lotHash))).expiry).to.equal(latest);
     });
   });
 
@@ -511,10 +526,10 @@ describe("SupplyChain", function () {
       await identity.connect(regulator).suspendOrganization(dist, randomHash());
       await expect(supply.connect(mfrOp).ship(lot.lotId, dist, 1, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(supply, "SupplyPartnerNotAuthorized")
-        .withArgs(dist);
+        .withArgs(dist, OrgStatus.Suspended, (await identity.getOrganization(dist)).validUntil);
       await expect(supply.connect(mfrOp).ship(lot.lotId, 999n, 1, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(supply, "SupplyPartnerNotAuthorized")
-        .withArgs(999n);
+        .withArgs(999n, OrgStatus.None, 0);
       await expect(supply.connect(mfrOp).ship(lot.lotId, lab, 1, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(supply, "SupplyMissingCapability")
         .withArgs(lab, TRADE);
@@ -574,12 +589,12 @@ describe("SupplyChain", function () {
       await identity.connect(regulator).suspendOrganization(mfr, randomHash());
       await expect(supply.connect(distOp).acceptShipment(lot.lotId, 1n, randomHash(), randomHash()))
         .to.be.revertedWithCustomError(supply, "SupplyPartnerNotAuthorized")
-        .withArgs(mfr);
+        .withArgs(mfr, OrgStatus.Suspended, (await identity.getOrganization(mfr)).validUntil);
       await identity.connect(regulator).reinstateOrganization(mfr, randomHash());
       await identity.connect(regulator).suspendOrganization(dist, randomHash());
       await expect(supply.connect(distOp).acceptShipment(lot.lotId, 1n, randomHash(), randomHash()))
-        .to.be.revertedWithCustomError(supply, "SupplyNoActiveOrganization")
-        .withArgs(distOp.address);
+        .to.be.revertedWithCustomError(identity, "IdentityOrganizationNotActive")
+        .withArgs(dist, OrgStatus.Suspended);
     });
 
     it("refuses an ordinary shipment to a receiver that lost TRADE in transit", async function () {
@@ -628,14 +643,15 @@ describe("SupplyChain", function () {
         .withArgs(lot.lotId, pharm, 4, 5);
     });
 
-    it("lets a holder return quarantined stock for destruction", async function () {
+    it("lets a holder return quarantined stock for destruction: the manufacturer holds it apart", async function () {
       const { supply, lot, mfrOp, mfr, pharmOp, pharm } = await networkHelpers.loadFixture(stockedFixture);
       await supply.connect(pharmOp).setStockQuarantine(lot.lotId, true, randomHash());
       await supply.connect(pharmOp).returnForDestruction(lot.lotId, 4, randomHash(), randomHash());
       const id = await supply.shipmentCount();
       expect((await supply.getShipment(lot.lotId, id)).forDestruction).to.equal(true);
       await supply.connect(mfrOp).acceptShipment(lot.lotId, id, randomHash(), randomHash());
-      expect((await supply.holdingOf(lot.lotId, mfr)).quantity).to.equal(6n);
+      const held = await supply.holdingOf(lot.lotId, mfr);
+      expect([held.quantity, held.awaitingDestruction]).to.deep.equal([2n, 4n]);
       expect((await supply.holdingOf(lot.lotId, pharm)).quantity).to.equal(0n);
     });
   });
@@ -775,12 +791,12 @@ describe("SupplyChain", function () {
     });
 
     it("records a correction naming the corrected EPCIS event, by an active organisation only", async function () {
-      const { supply, distOp, dist, stranger } = await networkHelpers.loadFixture(stockedFixture);
+      const { supply, lot, distOp, dist, stranger } = await networkHelpers.loadFixture(stockedFixture);
       const [wrong, fixed, reason] = [randomHash(), randomHash(), randomHash()];
-      await expect(supply.connect(distOp).correctEvent(wrong, fixed, reason))
+      await expect(supply.connect(distOp).correctEvent(lot.lotId, wrong, fixed, reason))
         .to.emit(supply, "EventCorrected")
         .withArgs(wrong, fixed, dist, reason);
-      await expect(supply.connect(stranger).correctEvent(wrong, fixed, reason))
+      await expect(supply.connect(stranger).correctEvent(lot.lotId, wrong, fixed, reason))
         .to.be.revertedWithCustomError(supply, "SupplyNoActiveOrganization")
         .withArgs(stranger.address);
     });
