@@ -205,11 +205,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         _requireActive(orgId, _organizations[orgId]);
         _checkUnbound(msg.sender);
         delete _operatorOffers[orgId][msg.sender];
-        _accounts[msg.sender] = Account({
-            role: AccountRole.Operator,
-            orgId: uint64(orgId),
-            nextController: address(0)
-        });
+        _accounts[msg.sender] = Account({role: AccountRole.Operator, orgId: uint64(orgId), nextController: address(0)});
         emit OperatorAdded(orgId, msg.sender, offer.offeredBy);
     }
 

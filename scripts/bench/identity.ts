@@ -75,11 +75,9 @@ export async function benchIdentity(sys: BenchSystem): Promise<Measure> {
     await m("IdentityRegistry.addOperator", identity.connect(opA).addOperator(orgA, staff), {
       note: "by an operator; an offer",
     });
-    await m(
-      "IdentityRegistry.acceptOperator",
-      identity.connect(await sys.impersonate(staff)).acceptOperator(orgA),
-      { note: "by the offered account" },
-    );
+    await m("IdentityRegistry.acceptOperator", identity.connect(await sys.impersonate(staff)).acceptOperator(orgA), {
+      note: "by the offered account",
+    });
     await m("IdentityRegistry.removeOperator", identity.connect(opA).removeOperator(orgA, staff));
     const declined = s.address();
     await (await identity.connect(opA).addOperator(orgA, declined)).wait();

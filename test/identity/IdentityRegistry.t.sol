@@ -1536,7 +1536,11 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         vm.prank(pharmacyRegistrar);
         registry.registerOrganization(orgKind, 0, uint64(block.timestamp + 1 days), _hash("profile"), alice);
         assertEq(registry.organizationCount(), allowed ? 1 : 0, "registered iff the kind's bit is set");
-        assertEq(registry.operatorOffer(1, alice).offeredBy, allowed ? pharmacyRegistrar : address(0), "offer iff registered");
+        assertEq(
+            registry.operatorOffer(1, alice).offeredBy,
+            allowed ? pharmacyRegistrar : address(0),
+            "offer iff registered"
+        );
         assertEq(registry.organizationOf(alice), 0, "an offer binds nothing");
     }
 }

@@ -76,7 +76,9 @@ describe("IdentityRegistry", function () {
         .to.emit(identity, "OrganizationRegistered")
         .withArgs(1n, OrgKind.Pharmacy, registrar.address, Capabilities.DISPENSE, validUntil, profile);
       const expiresAt = (await now(ethers)) + (await identity.OPERATOR_OFFER_WINDOW());
-      await expect(tx).to.emit(identity, "OperatorOffered").withArgs(1n, others[0].address, registrar.address, expiresAt);
+      await expect(tx)
+        .to.emit(identity, "OperatorOffered")
+        .withArgs(1n, others[0].address, registrar.address, expiresAt);
       expect(await identity.organizationOf(others[0].address)).to.equal(0n); // an offer binds nothing
       await expect(identity.connect(others[0]).acceptOperator(1n))
         .to.emit(identity, "OperatorAdded")

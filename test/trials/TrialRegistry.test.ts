@@ -217,14 +217,18 @@ describe("TrialRegistry", function () {
       const f = await networkHelpers.loadFixture(trialsFixture);
       await f.identity.connect(f.regulator).suspendOrganization(f.site2Org, randomHash());
       const register = (monitor: bigint) =>
-        f.trials.connect(f.sponsorOp).registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), SCOPES, monitor);
+        f.trials
+          .connect(f.sponsorOp)
+          .registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), SCOPES, monitor);
       await expect(register(f.sponsorOrg))
         .to.be.revertedWithCustomError(f.trials, "TrialInvalidMonitor")
         .withArgs(f.sponsorOrg);
       await expect(register(f.site2Org))
         .to.be.revertedWithCustomError(f.identity, "IdentityOrganizationNotActive")
         .withArgs(f.site2Org, OrgStatus.Suspended);
-      await expect(register(999n)).to.be.revertedWithCustomError(f.identity, "IdentityUnknownOrganization").withArgs(999n);
+      await expect(register(999n))
+        .to.be.revertedWithCustomError(f.identity, "IdentityUnknownOrganization")
+        .withArgs(999n);
     });
   });
 
