@@ -8,6 +8,7 @@
 export * from "./roles.ts";
 export * from "./ids.ts";
 export * from "./eip712.ts";
+export * from "./identity.ts";
 export * from "./wiring.ts";
 export * from "./crypto.ts";
 export * from "./blob-store.ts";

@@ -63,6 +63,20 @@ export const CancelRecoveryTypes: TypedDataTypes = {
   ],
 };
 
+/**
+ * IdentityRegistry `setEncryptionKeyWithSig`: a patient's controller publishes its encryption public key
+ * (compressed secp256k1: `prefix` 0x02/0x03 and `x`), relayed, so the patient needs no ether.
+ */
+export const SetEncryptionKeyTypes: TypedDataTypes = {
+  SetEncryptionKey: [
+    { name: "patientId", type: "uint256" },
+    { name: "prefix", type: "bytes1" },
+    { name: "x", type: "bytes32" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
 /** The canonical `Name(type name,…)` string of a single-struct type set (its EIP-712 type string). */
 export function typeString(types: TypedDataTypes): string {
   const [name] = Object.keys(types);

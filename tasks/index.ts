@@ -47,7 +47,7 @@ export const medchainTasks = [
   emptyTask(["medchain", "org"], "Organisations (IdentityRegistry)").build(),
   task(["medchain", "org", "register"], "Accredit an organisation (signed by a registrar)")
     .addOption(opt("kind", "Provider, Pharmacy, Manufacturer, Distributor, Lab, Insurer, Sponsor or Regulator"))
-    .addOption(opt("operator", "Its first operator account (index or address)"))
+    .addOption(opt("operator", "Its first operator account (index or address; a local one accepts at once)"))
     .addOption({
       name: "capabilities",
       description: "Capabilities, comma-separated (DISPENSE,TRADE,…)",
@@ -58,6 +58,11 @@ export const medchainTasks = [
     .addOption(opt("profileHash", "Hash of the off-chain public profile (bytes32; zero if omitted)"))
     .addOption(opt("from", "The registrar account (index or address; default 1)"))
     .setAction(lazy(org, "register"))
+    .build(),
+  task(["medchain", "org", "accept"], "Accept an offer to operate for an organisation (signed by the operator)")
+    .addOption(opt("id", "Organisation id"))
+    .addOption(opt("from", "The offered account (index or address)"))
+    .setAction(lazy(org, "accept"))
     .build(),
   task(["medchain", "org", "show"], "Show an organisation")
     .addOption(opt("id", "Organisation id"))

@@ -1,4 +1,4 @@
-/** `medchain org register` and `medchain org show`: organisations in the IdentityRegistry. */
+/** `medchain org register`, `org accept` and `org show`: organisations in the IdentityRegistry. */
 import { ZeroHash } from "ethers";
 
 import { Capabilities, OrgKind, OrgStatus } from "../src/roles.ts";
@@ -66,7 +66,29 @@ export const register = command(async (args: RegisterArgs, hre) => {
     );
   }
   console.log(`Registered organisation ${orgId}`);
+  // An account becomes an operator only with its own consent: the registrar's transaction offered it; an
+  // operator whose key this network holds (local use) accepts at once, any other runs `org accept`.
+  const operatorSigner = (await ethers.getSigners()).find((s) => s.address === operator);
+  if (operatorSigner === undefined) {
+    console.log(`Offered to ${operator}: it becomes the operator with \`medchain org accept --id ${orgId}\``);
+  } else {
+    await send(`acceptOperator by ${operator}`, identity.connect(operatorSigner).acceptOperator(orgId));
+  }
   await printOrganization(system, orgId);
+});
+
+interface AcceptArgs {
+  id?: string;
+  from?: string;
+}
+
+/** The offered account accepts to act for an organisation (`acceptOperator`). */
+export const accept = command(async (args: AcceptArgs, hre) => {
+  const orgId = parseId(args.id, "--id");
+  const system = await openMedChain(hre);
+  const operator = await account(system.ethers, args.from, "--from");
+  await send(`acceptOperator by ${operator.address}`, system.identity.connect(operator).acceptOperator(orgId));
+  console.log(`${operator.address} now operates for organisation ${orgId}`);
 });
 
 interface ShowArgs {

@@ -59,6 +59,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     uint64 public constant RECOVERY_DELAY = 72 hours;
     /// @inheritdoc IIdentityRegistry
     uint8 public constant MAX_CONTROLLERS = 8;
+    /// @inheritdoc IIdentityRegistry
+    uint64 public constant OPERATOR_OFFER_WINDOW = 7 days;
+
+    /// @dev The field prime of secp256k1, and the exponent (p + 1) / 4 that gives a square root mod p.
+    uint256 private constant _P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+    uint256 private constant _SQRT_EXPONENT = 0x3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFBFFFFF0C;
 
     bytes32 public constant PATIENT_ATTESTATION_TYPEHASH =
         keccak256("PatientAttestation(bytes32 commitment,address controller,uint256 patientId,uint256 deadline)");
@@ -70,6 +76,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         keccak256("SetGuardian(uint256 patientId,address guardian,uint64 validUntil,uint256 nonce,uint256 deadline)");
     bytes32 public constant CANCEL_RECOVERY_TYPEHASH =
         keccak256("CancelRecovery(uint256 patientId,uint256 nonce,uint256 deadline)");
+    bytes32 public constant SET_ENCRYPTION_KEY_TYPEHASH =
+        keccak256("SetEncryptionKey(uint256 patientId,bytes1 prefix,bytes32 x,uint256 nonce,uint256 deadline)");
 
     // ------------------------------------------------------------------ storage
 
@@ -84,6 +92,9 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     mapping(uint256 patientId => mapping(address guardian => uint64 validUntil)) private _guardians;
     mapping(uint256 patientId => Recovery) private _recoveries;
     mapping(bytes32 commitment => bool) private _usedCommitments;
+    /// @dev Offers to become an operator, per organisation and account (several organisations may court one
+    ///      account; none binds it until it accepts).
+    mapping(uint256 orgId => mapping(address account => OperatorOffer)) private _operatorOffers;
 
     // ------------------------------------------------------------------ constructor
 
@@ -130,7 +141,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
             prefixLength: 0
         });
         emit OrganizationRegistered(orgId, kind, msg.sender, capabilities, validUntil, profileHash);
-        _bindOperator(orgId, firstOperator);
+        _offerOperator(orgId, firstOperator);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -180,8 +191,30 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     function addOperator(uint256 orgId, address account) external whenNotPaused {
+        _requireActive(orgId, _checkOperatorManager(orgId));
+        _offerOperator(orgId, account);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function acceptOperator(uint256 orgId) external whenNotPaused {
+        OperatorOffer memory offer = _operatorOffers[orgId][msg.sender];
+        if (offer.expiresAt == 0) revert IdentityNoOperatorOffer(msg.sender, orgId);
+        if (offer.expiresAt <= block.timestamp) {
+            revert IdentityOperatorOfferExpired(msg.sender, orgId, offer.expiresAt, block.timestamp);
+        }
+        _requireActive(orgId, _organizations[orgId]);
+        _checkUnbound(msg.sender);
+        delete _operatorOffers[orgId][msg.sender];
+        _accounts[msg.sender] = Account({role: AccountRole.Operator, orgId: uint64(orgId), nextController: address(0)});
+        emit OperatorAdded(orgId, msg.sender, offer.offeredBy);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function withdrawOperatorOffer(uint256 orgId, address account) external whenNotPaused {
         _checkOperatorManager(orgId);
-        _bindOperator(orgId, account);
+        if (_operatorOffers[orgId][account].expiresAt == 0) revert IdentityNoOperatorOffer(account, orgId);
+        delete _operatorOffers[orgId][account];
+        emit OperatorOfferWithdrawn(orgId, account, msg.sender);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -195,10 +228,33 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
 
     /// @inheritdoc IIdentityRegistry
     function setEncryptionKey(bytes1 prefix, bytes32 x) external whenNotPaused {
-        if (prefix != 0x02 && prefix != 0x03) revert IdentityInvalidEncryptionKey(prefix);
-        if (!_isBound(msg.sender)) revert IdentityUnboundAccount(msg.sender);
-        _encryptionKeys[msg.sender] = EncryptionKey(prefix, x);
-        emit EncryptionKeySet(msg.sender, prefix, x);
+        AccountRole role = _accounts[msg.sender].role;
+        if (role == AccountRole.Controller) {
+            _useNonce(_controlledPatient[msg.sender]); // a patient action, like every other
+        } else if (role != AccountRole.Operator) {
+            revert IdentityUnboundAccount(msg.sender);
+        }
+        _setEncryptionKey(msg.sender, prefix, x);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setEncryptionKeyWithSig(
+        uint256 patientId,
+        bytes1 prefix,
+        bytes32 x,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        _checkController(signer, patientId);
+        uint256 nonce = _useNonce(patientId);
+        _checkSignature(
+            signer,
+            keccak256(abi.encode(SET_ENCRYPTION_KEY_TYPEHASH, patientId, prefix, x, nonce, deadline)),
+            deadline,
+            signature
+        );
+        _setEncryptionKey(signer, prefix, x);
     }
 
     // ------------------------------------------------------------------ patients
@@ -434,11 +490,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         Account storage acct = _accounts[account];
         if (acct.role != AccountRole.Operator) return 0;
         orgId = acct.orgId;
-        Organization storage org = _organizations[orgId];
-        OrgStatus status = org.status;
-        if (status != OrgStatus.Active) revert IdentityOrganizationNotActive(orgId, status);
-        uint64 validUntil = org.validUntil;
-        if (validUntil <= block.timestamp) revert IdentityOrganizationExpired(orgId, validUntil, block.timestamp);
+        _requireActive(orgId, _organizations[orgId]);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function requireActiveOrganizationId(uint256 orgId) external view {
+        _requireActive(orgId, _checkOrganization(orgId));
     }
 
     // ------------------------------------------------------------------ other views
@@ -463,6 +520,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         if (!_isBound(account)) return (0, 0); // a removed operator's key must not receive new records
         EncryptionKey memory key = _encryptionKeys[account];
         return (key.prefix, key.x);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function operatorOffer(uint256 orgId, address account) external view returns (OperatorOffer memory) {
+        return _operatorOffers[orgId][account];
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -539,11 +601,19 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     /// @dev The caller is an operator of `orgId` or its kind's registrar.
-    function _checkOperatorManager(uint256 orgId) private view {
-        Organization storage org = _checkOrganization(orgId);
+    function _checkOperatorManager(uint256 orgId) private view returns (Organization storage org) {
+        org = _checkOrganization(orgId);
         Account memory acct = _accounts[msg.sender];
-        if (acct.role == AccountRole.Operator && acct.orgId == orgId) return;
+        if (acct.role == AccountRole.Operator && acct.orgId == orgId) return org;
         if (!_isRegistrarOf(msg.sender, org.kind)) revert IdentityNotOperator(msg.sender, orgId);
+    }
+
+    /// @dev Refuses an organisation that cannot act, naming it and why (its status, or its licence's end).
+    function _requireActive(uint256 orgId, Organization storage org) private view {
+        OrgStatus status = org.status;
+        if (status != OrgStatus.Active) revert IdentityOrganizationNotActive(orgId, status);
+        uint64 validUntil = org.validUntil;
+        if (validUntil <= block.timestamp) revert IdentityOrganizationExpired(orgId, validUntil, block.timestamp);
     }
 
     function _changeStatus(uint256 orgId, OrgStatus from, OrgStatus to, bytes32 reasonHash) private {
@@ -553,10 +623,13 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
         emit OrganizationStatusChanged(orgId, to, msg.sender, reasonHash);
     }
 
-    function _bindOperator(uint256 orgId, address account) private {
+    /// @dev An offer binds nothing (so it cannot front-run the account's own registration, rotation or
+    ///      recovery); the account is checked unbound now for early feedback, and again when it accepts.
+    function _offerOperator(uint256 orgId, address account) private {
         _checkUnbound(account);
-        _accounts[account] = Account({role: AccountRole.Operator, orgId: uint64(orgId), nextController: address(0)});
-        emit OperatorAdded(orgId, account, msg.sender);
+        uint64 expiresAt = uint64(block.timestamp) + OPERATOR_OFFER_WINDOW;
+        _operatorOffers[orgId][account] = OperatorOffer({offeredBy: msg.sender, expiresAt: expiresAt});
+        emit OperatorOffered(orgId, account, msg.sender, expiresAt);
     }
 
     function _checkFuture(uint64 validUntil) private view {
@@ -564,6 +637,34 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged, Pausable, EIP712 
     }
 
     // ------------------------------------------------------------------ internal: accounts
+
+    /// @dev Stores `account`'s encryption key after checking it is a point of secp256k1 other than the
+    ///      account's own signing key (the key whose address the account is; a smart account has none).
+    function _setEncryptionKey(address account, bytes1 prefix, bytes32 x) private {
+        if (prefix != 0x02 && prefix != 0x03) revert IdentityInvalidEncryptionKey(prefix);
+        uint256 y = _curveY(prefix, x);
+        if (address(uint160(uint256(keccak256(abi.encode(x, y))))) == account) {
+            revert IdentityEncryptionKeyIsSigningKey(account);
+        }
+        _encryptionKeys[account] = EncryptionKey(prefix, x);
+        emit EncryptionKeySet(account, prefix, x);
+    }
+
+    /// @dev The y of the compressed point (`prefix`, `x`): the square root of x^3 + 7 mod p (the modexp
+    ///      precompile, a few thousand gas) with the parity the prefix names. Reverts when x is no point's.
+    function _curveY(bytes1 prefix, bytes32 x) private view returns (uint256 y) {
+        uint256 xv = uint256(x);
+        if (xv >= _P) revert IdentityEncryptionKeyNotOnCurve(prefix, x);
+        uint256 rhs = addmod(mulmod(mulmod(xv, xv, _P), xv, _P), 7, _P);
+        // An empty answer (the precompile out of gas) fails the decode, so no check of the call's flag.
+        (, bytes memory root) = address(0x05).staticcall(
+            abi.encode(uint256(32), uint256(32), uint256(32), rhs, _SQRT_EXPONENT, _P)
+        );
+        y = abi.decode(root, (uint256));
+        if (mulmod(y, y, _P) != rhs) revert IdentityEncryptionKeyNotOnCurve(prefix, x);
+        // secp256k1 has no point with y = 0 (its order is odd), so P - y is the other root.
+        if ((y & 1 == 1) != (prefix == 0x03)) y = _P - y;
+    }
 
     /// @dev An account is bound while it operates for an organisation, controls a patient, or is a
     ///      pending recovery's reserved key (a controller removed, rotated out or retired by a recovery

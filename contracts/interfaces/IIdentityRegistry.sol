@@ -47,6 +47,15 @@ interface IIdentityRegistry {
         uint8 prefixLength;
     }
 
+    /// @notice An offer to `account` to become an operator of an organisation: it binds nothing until the
+    ///         account accepts it (`acceptOperator`), before `expiresAt`.
+    /// @param offeredBy The operator or registrar who made it (named in `OperatorAdded` on acceptance).
+    /// @param expiresAt The offer can be accepted while `block.timestamp < expiresAt`; 0 when there is none.
+    struct OperatorOffer {
+        address offeredBy;
+        uint64 expiresAt;
+    }
+
     /// @notice A pending recovery of a patient's lost key.
     struct Recovery {
         address newController;
@@ -72,7 +81,11 @@ interface IIdentityRegistry {
     event CompanyPrefixSet(uint256 indexed orgId, uint40 companyPrefix, uint8 prefixLength);
     /// @notice An organisation's status changed (suspended, reinstated or revoked) by `by`.
     event OrganizationStatusChanged(uint256 indexed orgId, OrgStatus status, address indexed by, bytes32 reasonHash);
-    /// @notice `account` now acts for `orgId`.
+    /// @notice `by` offered `account` to act for `orgId`; nothing is bound until the account accepts.
+    event OperatorOffered(uint256 indexed orgId, address indexed account, address indexed by, uint64 expiresAt);
+    /// @notice `by` withdrew the pending offer to `account` to act for `orgId`.
+    event OperatorOfferWithdrawn(uint256 indexed orgId, address indexed account, address indexed by);
+    /// @notice `account` accepted the offer of `by` and now acts for `orgId`.
     event OperatorAdded(uint256 indexed orgId, address indexed account, address indexed by);
     /// @notice `account` no longer acts for `orgId`.
     event OperatorRemoved(uint256 indexed orgId, address indexed account, address indexed by);
@@ -154,6 +167,14 @@ interface IIdentityRegistry {
     error IdentityNoRecoveryPending(uint256 patientId);
     /// @notice The recovery of `patientId` executes only from `executableAt`.
     error IdentityRecoveryNotReady(uint256 patientId, uint64 executableAt);
+    /// @notice `account` holds no pending offer to act for `orgId` (an operator binds only by its own acceptance).
+    error IdentityNoOperatorOffer(address account, uint256 orgId);
+    /// @notice The offer to `account` to act for `orgId` lapsed at `expiresAt` (now `nowTs`).
+    error IdentityOperatorOfferExpired(address account, uint256 orgId, uint64 expiresAt, uint256 nowTs);
+    /// @notice The encryption key (`prefix`, `x`) is no point of secp256k1 (x is not on the curve, or >= p).
+    error IdentityEncryptionKeyNotOnCurve(bytes1 prefix, bytes32 x);
+    /// @notice The encryption key offered is `account`'s own signing key: the two must differ.
+    error IdentityEncryptionKeyIsSigningKey(address account);
     /// @notice `orgId` cannot act: its status is not Active (Suspended or Revoked).
     error IdentityOrganizationNotActive(uint256 orgId, OrgStatus status);
     /// @notice `orgId` cannot act: its licence (accreditation) ended at `validUntil`.
@@ -174,12 +195,14 @@ interface IIdentityRegistry {
 
     // ------------------------------------------------------------------ organisations (registrars)
 
-    /// @notice Accredits a new organisation with its first operator account. REGISTRAR of `kind`.
+    /// @notice Accredits a new organisation and offers `firstOperator` to act for it. REGISTRAR of `kind`.
+    ///         The account becomes the first operator only when it accepts (`acceptOperator`) within
+    ///         `OPERATOR_OFFER_WINDOW`: an account becomes an operator only with its own consent.
     /// @param kind What it is.
     /// @param capabilities Bitmask of `Capabilities`.
     /// @param validUntil End of the licence (future).
     /// @param profileHash Hash of the off-chain public profile (names, GLN, NPI, licence number).
-    /// @param firstOperator The account that acts for it first.
+    /// @param firstOperator The account offered to act for it first (unbound; it must accept).
     /// @return orgId The new organisation's id (sequential, from 1).
     function registerOrganization(
         OrgKind kind,
@@ -207,15 +230,41 @@ interface IIdentityRegistry {
 
     // ------------------------------------------------------------------ organisations (operators)
 
-    /// @notice Adds a staff account to `orgId`. An operator of that organisation, or its kind's registrar.
+    /// @notice Offers a staff account to act for `orgId`; it binds nothing until `account` accepts it
+    ///         (`acceptOperator`) within `OPERATOR_OFFER_WINDOW`. A new offer replaces a pending one. An
+    ///         operator of that organisation, or its kind's registrar; only while the organisation is active
+    ///         (else `IdentityOrganizationNotActive` / `IdentityOrganizationExpired`).
     function addOperator(uint256 orgId, address account) external;
+
+    /// @notice The caller accepts the pending offer to act for `orgId` and becomes its operator (the only
+    ///         way an account becomes one). Refused when no offer is pending or it lapsed, when the caller
+    ///         is bound since, or when the organisation is not active.
+    function acceptOperator(uint256 orgId) external;
+
+    /// @notice Withdraws the pending offer to `account` to act for `orgId`. An operator of it, or its kind's
+    ///         registrar.
+    function withdrawOperatorOffer(uint256 orgId, address account) external;
 
     /// @notice Removes a staff account from `orgId` (also oneself). An operator of it, or its kind's registrar.
     function removeOperator(uint256 orgId, address account) external;
 
     /// @notice Publishes the caller's encryption public key (compressed secp256k1), separate from its
-    ///         signing key. Operators and patient controllers.
+    ///         signing key: a point of the curve, never the caller's own signing key. Operators and patient
+    ///         controllers; a controller's call is a patient action and consumes the patient's nonce.
     function setEncryptionKey(bytes1 prefix, bytes32 x) external;
+
+    /// @notice `setEncryptionKey` for a patient's controller by its EIP-712 signature (`SetEncryptionKey`),
+    ///         relayed by anyone, so a patient publishes its key without holding ether. `signer` (an EOA or an
+    ///         ERC-1271 account) must control `patientId` when it executes; consumes the patient's nonce.
+    ///         The key is `signer`'s (`encryptionKeyOf(signer)`).
+    function setEncryptionKeyWithSig(
+        uint256 patientId,
+        bytes1 prefix,
+        bytes32 x,
+        address signer,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     // ------------------------------------------------------------------ patients
 
@@ -336,7 +385,18 @@ interface IIdentityRegistry {
     ///         names the organisation and the reason while the passing path costs nothing more.
     function requireActiveOrganization(address account) external view returns (uint256 orgId);
 
+    /// @notice Why `orgId` cannot act: reverts `IdentityUnknownOrganization`, `IdentityOrganizationNotActive`
+    ///         or `IdentityOrganizationExpired`; returns when it is active.
+    /// @dev    For the refusal path of a check by organisation id, after `isActiveOrganization` answered false.
+    function requireActiveOrganizationId(uint256 orgId) external view;
+
     // ------------------------------------------------------------------ other views
+
+    /// @notice The pending offer to `account` to act for `orgId` (zeros when none).
+    function operatorOffer(uint256 orgId, address account) external view returns (OperatorOffer memory);
+
+    /// @notice How long an offer to become an operator can be accepted.
+    function OPERATOR_OFFER_WINDOW() external view returns (uint64);
 
     /// @notice An organisation's record.
     function getOrganization(uint256 orgId) external view returns (Organization memory);

@@ -160,19 +160,24 @@ interface ITrialRegistry {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice `caller` is not an operator of an active Sponsor organisation holding SPONSOR_TRIALS.
+    /// @notice `caller` is not an operator of an active Sponsor organisation holding SPONSOR_TRIALS. An operator
+    ///         of a suspended, revoked or expired organisation is refused by the IdentityRegistry's
+    ///         `IdentityOrganizationNotActive` / `IdentityOrganizationExpired` instead (this and every refusal
+    ///         below of an inactive party: the error names the organisation and why).
     error TrialNotSponsorOrganization(address caller);
     /// @notice `sponsorOrgId` already registered a trial under `registryIdHash`.
     error TrialRegistryIdTaken(uint256 sponsorOrgId, bytes32 registryIdHash);
     /// @notice A trial collects at least one data category: `dataScopes` is empty.
     error TrialNoDataScopes();
-    /// @notice The monitoring board must be an active organisation other than the sponsor: got `monitorOrgId`.
+    /// @notice The monitoring board must be an organisation other than the sponsor: got `monitorOrgId` (an
+    ///         unknown or inactive board is refused by the IdentityRegistry's errors, which name it and why).
     error TrialInvalidMonitor(uint256 monitorOrgId);
     /// @notice No trial `trialId` exists.
     error TrialUnknown(bytes32 trialId);
     /// @notice `caller` does not operate for the sponsor of `trialId` (or the sponsor is no longer active).
     error TrialNotSponsor(bytes32 trialId, address caller);
-    /// @notice `orgId` is not an active organisation with the RESEARCH capability (sites, data recipients).
+    /// @notice `orgId` does not hold the RESEARCH capability (sites, data recipients); an unknown or inactive
+    ///         one is refused by the IdentityRegistry's errors, which name it and why.
     error TrialNotResearchOrganization(uint256 orgId);
     /// @notice `caller` does not operate for an active site authorised for `trialId`.
     error TrialSiteNotAuthorized(bytes32 trialId, address caller);

@@ -92,10 +92,15 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
             sponsorOrgId == 0 ||
             kind != IIdentityRegistry.OrgKind.Sponsor ||
             capabilities & Capabilities.SPONSOR_TRIALS == 0
-        ) revert TrialNotSponsorOrganization(msg.sender);
+        ) {
+            if (sponsorOrgId == 0) _explainInactive(msg.sender);
+            revert TrialNotSponsorOrganization(msg.sender);
+        }
         if (dataScopes == 0) revert TrialNoDataScopes();
-        if (monitorOrgId != 0 && (monitorOrgId == sponsorOrgId || !IDENTITY.isActiveOrganization(monitorOrgId))) {
-            revert TrialInvalidMonitor(monitorOrgId);
+        if (monitorOrgId != 0) {
+            if (monitorOrgId == sponsorOrgId) revert TrialInvalidMonitor(monitorOrgId);
+            // An unknown or inactive board: the registry names it and why.
+            if (!IDENTITY.isActiveOrganization(monitorOrgId)) IDENTITY.requireActiveOrganizationId(monitorOrgId);
         }
         trialId = TrialHashes.trialId(sponsorOrgId, registryIdHash);
         Trial storage trial = _trials[trialId];
@@ -202,6 +207,7 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         _checkOpen(trial, trialId);
         (uint256 siteOrgId, , uint32 capabilities) = IDENTITY.activeRoleOf(msg.sender);
         if (!_sites[trialId][siteOrgId] || capabilities & Capabilities.RESEARCH == 0) {
+            if (siteOrgId == 0) _explainInactive(msg.sender);
             revert TrialSiteNotAuthorized(trialId, msg.sender);
         }
         if (root == 0 || leafCount == 0) revert TrialInvalidBatch(root, leafCount);
@@ -216,7 +222,10 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         Trial storage trial = _trials[trialId];
         _checkOpen(trial, trialId);
         (uint256 orgId, , ) = IDENTITY.activeRoleOf(msg.sender);
-        if (orgId == 0 || orgId != trial.monitorOrgId) revert TrialNotMonitor(trialId, msg.sender);
+        if (orgId == 0 || orgId != trial.monitorOrgId) {
+            if (orgId == 0) _explainInactive(msg.sender);
+            revert TrialNotMonitor(trialId, msg.sender);
+        }
         emit InterimPublished(trialId, orgId, interimHash, trial.batchCount);
     }
 
@@ -443,7 +452,17 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         trial = _trials[trialId];
         if (trial.status == TrialStatus.None) revert TrialUnknown(trialId);
         (uint256 orgId, , ) = IDENTITY.activeRoleOf(msg.sender);
-        if (orgId != trial.sponsorOrgId) revert TrialNotSponsor(trialId, msg.sender);
+        if (orgId != trial.sponsorOrgId) {
+            if (orgId == 0) _explainInactive(msg.sender);
+            revert TrialNotSponsor(trialId, msg.sender);
+        }
+    }
+
+    /// @dev The refusal path of a role check to which `activeRoleOf` answered no active organisation: when
+    ///      `account` operates for a suspended, revoked or expired one, the registry's error names it and
+    ///      why (it bubbles up); an account that is no operator at all returns, and the caller reverts its own.
+    function _explainInactive(address account) private view {
+        IDENTITY.requireActiveOrganization(account);
     }
 
     /// @dev The trial exists and its database is not locked.
@@ -452,12 +471,13 @@ contract TrialRegistry is ITrialRegistry, AccessManaged, Pausable, EIP712 {
         if (trial.status != TrialStatus.Open) revert TrialDatabaseLocked(trialId);
     }
 
-    /// @dev `orgId` is active and holds RESEARCH (sites, data recipients).
+    /// @dev `orgId` is active and holds RESEARCH (sites, data recipients). An unknown or inactive one is
+    ///      refused by the registry, which names it and why.
     function _checkResearchOrganization(uint256 orgId) private view {
-        if (
-            !IDENTITY.isActiveOrganization(orgId) ||
-            IDENTITY.getOrganization(orgId).capabilities & Capabilities.RESEARCH == 0
-        ) revert TrialNotResearchOrganization(orgId);
+        if (!IDENTITY.isActiveOrganization(orgId)) IDENTITY.requireActiveOrganizationId(orgId);
+        if (IDENTITY.getOrganization(orgId).capabilities & Capabilities.RESEARCH == 0) {
+            revert TrialNotResearchOrganization(orgId);
+        }
     }
 
     /// @dev `actor` is a controller or a current guardian of `patientId`, checked now.

@@ -10,11 +10,18 @@ import {
   PatientAttestationTypes,
   RotateKeyTypes,
   SetControllerTypes,
+  SetEncryptionKeyTypes,
   SetGuardianTypes,
 } from "../../src/eip712.ts";
+import { encryptionPublicKeyOf, encryptionPublicKeyParts } from "../../src/crypto.ts";
 import { Capabilities, OrgKind } from "../../src/roles.ts";
 import { type BenchSystem, DAY, DEADLINE, deploySystem, FAR, Seq, START } from "./system.ts";
 import { type BenchRow, isMain, type Measure, printRows } from "./types.ts";
+
+/** The compressed encryption public key of the private key `seed`, as the registry takes it. */
+function encryptionKeyParts(seed: string) {
+  return encryptionPublicKeyParts(encryptionPublicKeyOf(seed));
+}
 
 /** Creates the actors (before the population is registered); returns the measurements. */
 export async function benchIdentity(sys: BenchSystem): Promise<Measure> {
@@ -65,9 +72,20 @@ export async function benchIdentity(sys: BenchSystem): Promise<Measure> {
     );
     await m("IdentityRegistry.setCompanyPrefix", identity.connect(registrar).setCompanyPrefix(orgM, 614141, 7));
     const staff = s.address();
-    await m("IdentityRegistry.addOperator", identity.connect(opA).addOperator(orgA, staff), { note: "by an operator" });
+    await m("IdentityRegistry.addOperator", identity.connect(opA).addOperator(orgA, staff), {
+      note: "by an operator; an offer",
+    });
+    await m("IdentityRegistry.acceptOperator", identity.connect(await sys.impersonate(staff)).acceptOperator(orgA), {
+      note: "by the offered account",
+    });
     await m("IdentityRegistry.removeOperator", identity.connect(opA).removeOperator(orgA, staff));
-    await m("IdentityRegistry.setEncryptionKey", identity.connect(opA).setEncryptionKey("0x02", s.hash()));
+    const declined = s.address();
+    await (await identity.connect(opA).addOperator(orgA, declined)).wait();
+    await m("IdentityRegistry.withdrawOperatorOffer", identity.connect(opA).withdrawOperatorOffer(orgA, declined));
+    const opKey = encryptionKeyParts(s.hash());
+    await m("IdentityRegistry.setEncryptionKey", identity.connect(opA).setEncryptionKey(opKey.prefix, opKey.x), {
+      note: "an operator; the point checked on the curve",
+    });
     await m("IdentityRegistry.suspendOrganization", identity.connect(regulator).suspendOrganization(orgS, s.hash()), {
       note: "REGULATOR",
     });
@@ -110,6 +128,19 @@ export async function benchIdentity(sys: BenchSystem): Promise<Measure> {
       "IdentityRegistry.setControllerWithSig (add)",
       identity.connect(relayer).setControllerWithSig(p2, added, true, w2.address, DEADLINE, cSig),
       { note: "relayed" },
+    );
+    const pKey = encryptionKeyParts(s.hash());
+    const kSig = await w2.signTypedData(identityDomain, SetEncryptionKeyTypes, {
+      patientId: p2,
+      prefix: pKey.prefix,
+      x: pKey.x,
+      nonce: await nonce(p2),
+      deadline: DEADLINE,
+    });
+    await m(
+      "IdentityRegistry.setEncryptionKeyWithSig",
+      identity.connect(relayer).setEncryptionKeyWithSig(p2, pKey.prefix, pKey.x, w2.address, DEADLINE, kSig),
+      { note: "relayed; a patient's controller" },
     );
     await m("IdentityRegistry.setGuardian", identity.connect(w1).setGuardian(p1, s.address(), FAR));
     const guardian = s.address();

@@ -109,12 +109,26 @@ export async function deploySystem(connection?: Connection) {
     return wallet;
   }
 
-  /** The registrar accredits an organisation (licence until FAR) whose first operator is `operator`. */
+  /**
+   * The registrar accredits an organisation (licence until FAR) and offers `operator` to act for it; the
+   * operator accepts (impersonated and funded when the bench holds no key for it), so it is the first operator.
+   */
   async function registerOrg(kind: OrgKindName, capabilities: number, operator: string, s: Seq = seq) {
     await mined(
       c.identity.connect(registrar).registerOrganization(OrgKind[kind], capabilities, FAR, s.hash(), operator),
     );
-    return c.identity.organizationCount();
+    const orgId = await c.identity.organizationCount();
+    await mined(c.identity.connect(await impersonate(operator)).acceptOperator(orgId));
+    return orgId;
+  }
+
+  /** A signer for `address` on the simulated network (impersonated, funded if it holds no ether). */
+  async function impersonate(address: string) {
+    await provider.send("hardhat_impersonateAccount", [address]);
+    if ((await ethers.provider.getBalance(address)) === 0n) {
+      await provider.send("hardhat_setBalance", [address, "0x56bc75e2d63100000"]);
+    }
+    return ethers.getSigner(address);
   }
 
   /** The relayer registers a patient controlled by `controller`, attested by the registrar; returns its id. */
@@ -230,6 +244,7 @@ export async function deploySystem(connection?: Connection) {
     domainOf,
     account,
     registerOrg,
+    impersonate,
     registerPatient,
     populate,
     setTime,

@@ -58,7 +58,10 @@ export async function identityChapter(
       `accredits ${name} (${kind}), operator ${operator.address.slice(0, 10)}…`,
       identity.connect(registrar).registerOrganization(OrgKind[kind], caps, now + YEAR, profileHash, operator),
     );
-    orgs[kind] = { id: await identity.organizationCount(), operator, name };
+    const id = await identity.organizationCount();
+    // The registrar only offered: the operator's own key accepts (nobody binds an account without its consent).
+    await act(name, "its operator accepts to act for it", identity.connect(operator).acceptOperator(id));
+    orgs[kind] = { id, operator, name };
   }
 
   const wallet = new Wallet(hexlify(randomBytes(32)), provider);

@@ -198,9 +198,10 @@ export async function recordsChapter(
     // Break-glass: an ER doctor of the hospital, for categories the patient never granted.
     await act(
       "St Elsewhere",
-      `adds its ER doctor's account ${erDoctor.address.slice(0, 10)}… as an operator`,
+      `offers its ER doctor's account ${erDoctor.address.slice(0, 10)}… a place as an operator`,
       identity.connect(hospital.operator).addOperator(hospital.id, erDoctor.address),
     );
+    await act("ER doctor", "accepts with its own key", identity.connect(erDoctor).acceptOperator(hospital.id));
     const asEr = consentClient.connect(erDoctor);
     const before = await consent.hasAccess(patientId, hospital.id, Category.ALLERGIES, Action.READ, Purpose.TREATMENT);
     const reason = commitment(randomSalt(), "string", "unconscious patient in the ER, allergies unknown");

@@ -16,7 +16,7 @@ import {
 import { Capabilities } from "../../src/roles.ts";
 import { Action, ALL_PURPOSES, Purpose } from "../../src/scopes.ts";
 import type { ConsentManager, RecordRegistry } from "../../typechain-types/index.ts";
-import { deployIdentity, type Ethers, HOUR, now, wireContract, YEAR } from "./identity.ts";
+import { addOperator, deployIdentity, type Ethers, HOUR, now, wireContract, YEAR } from "./identity.ts";
 
 export interface GrantTerms {
   scopes: number;
@@ -47,7 +47,7 @@ export async function deployConsent(ethers: Ethers) {
   await records.setConsentManager(consent);
 
   const hospital = await id.registerOrg("Provider", Capabilities.EMERGENCY_ACCESS | Capabilities.WRITE_RECORDS, doctor);
-  await identity.connect(doctor).addOperator(hospital, nurse);
+  await addOperator(identity, hospital, doctor, nurse);
   const lab = await id.registerOrg("Lab", Capabilities.WRITE_RECORDS, labTech);
   const insurer = await id.registerOrg("Insurer", Capabilities.INSURE, insurerOp);
   const pharmacy = await id.registerOrg("Pharmacy", Capabilities.DISPENSE, pharmacist);

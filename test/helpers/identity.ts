@@ -61,7 +61,10 @@ export async function deployIdentity(ethers: Ethers) {
   const chainId = (await identity.runner!.provider!.getNetwork()).chainId;
   const domain = medchainDomain("IdentityRegistry", chainId, await identity.getAddress());
 
-  /** Accredits an organisation whose first operator is `operator`; returns its id. */
+  /**
+   * Accredits an organisation and has `operator` accept the registrar's offer (an account becomes an
+   * operator only with its own consent), so `operator` is its first operator; returns its id.
+   */
   async function registerOrg(
     kind: OrgKindName,
     capabilities: number,
@@ -72,7 +75,9 @@ export async function deployIdentity(ethers: Ethers) {
     await identity
       .connect(registrar)
       .registerOrganization(OrgKind[kind], capabilities, validUntil, randomHash(), operator);
-    return identity.organizationCount();
+    const orgId = await identity.organizationCount();
+    await identity.connect(operator).acceptOperator(orgId);
+    return orgId;
   }
 
   /** The registrar's EIP-712 attestation of (commitment, controller, patientId, deadline). */
@@ -108,6 +113,20 @@ export async function deployIdentity(ethers: Ethers) {
     attest,
     registerPatient,
   };
+}
+
+/**
+ * `by` (an operator of `orgId`, or its registrar) offers `account` to act for `orgId`, and `account`
+ * accepts: the two steps by which an account becomes an operator with its own consent.
+ */
+export async function addOperator(
+  identity: IdentityRegistry,
+  orgId: bigint,
+  by: HardhatEthersSigner,
+  account: HardhatEthersSigner,
+): Promise<void> {
+  await (await identity.connect(by).addOperator(orgId, account)).wait();
+  await (await identity.connect(account).acceptOperator(orgId)).wait();
 }
 
 export type Tx = Promise<ContractTransactionResponse>;

@@ -8,7 +8,7 @@ import { AbiCoder, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
 
 import { Capabilities } from "../../src/roles.ts";
 import type { SupplyChain } from "../../typechain-types/index.ts";
-import { DAY, deployIdentity, type Ethers, now, randomHash, wireContract } from "./identity.ts";
+import { addOperator, DAY, deployIdentity, type Ethers, now, randomHash, wireContract } from "./identity.ts";
 
 const abi = AbiCoder.defaultAbiCoder();
 
@@ -80,7 +80,7 @@ export async function deploySupply(ethers: Ethers) {
   const C = Capabilities;
   const mfr = await id.registerOrg("Manufacturer", C.MANUFACTURE | C.TRADE | C.QUALITY_CONTROL, mfrOp);
   await identity.connect(registrar).setCompanyPrefix(mfr, COMPANY_PREFIX, PREFIX_LENGTH);
-  await identity.connect(mfrOp).addOperator(mfr, mfrOp2);
+  await addOperator(identity, mfr, mfrOp, mfrOp2);
   const dist = await id.registerOrg("Distributor", C.TRADE, distOp);
   const pharm = await id.registerOrg("Pharmacy", C.TRADE | C.DISPENSE, pharmOp);
   const pharm2 = await id.registerOrg("Pharmacy", C.TRADE | C.DISPENSE, pharm2Op);

@@ -97,6 +97,16 @@ abstract contract IdentityRegistryBase is Test {
             keccak256(abi.encode("profile", operator)),
             operator
         );
+        vm.prank(operator);
+        registry.acceptOperator(orgId);
+    }
+
+    /// @dev `by` offers `account` to act for `orgId`, and `account` accepts.
+    function _addOperator(uint256 orgId, address by, address account) internal {
+        vm.prank(by);
+        registry.addOperator(orgId, account);
+        vm.prank(account);
+        registry.acceptOperator(orgId);
     }
 
     // ---------------------------------------------------------------- EIP-712
@@ -277,7 +287,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
             profileHash
         );
         vm.expectEmit(address(registry));
-        emit IIdentityRegistry.OperatorAdded(1, alice, registrar);
+        emit IIdentityRegistry.OperatorOffered(1, alice, registrar, uint64(block.timestamp) + 7 days);
         vm.prank(registrar);
         uint256 orgId = registry.registerOrganization(
             IIdentityRegistry.OrgKind.Provider,
@@ -286,6 +296,12 @@ contract IdentityRegistryTest is IdentityRegistryBase {
             profileHash,
             alice
         );
+        // Only an offer: alice binds when she accepts.
+        assertEq(registry.organizationOf(alice), 0, "not yet an operator");
+        vm.expectEmit(address(registry));
+        emit IIdentityRegistry.OperatorAdded(1, alice, registrar);
+        vm.prank(alice);
+        registry.acceptOperator(orgId);
 
         assertEq(orgId, 1, "first id");
         assertEq(registry.organizationCount(), 1, "count");
@@ -594,15 +610,26 @@ contract IdentityRegistryTest is IdentityRegistryBase {
 
     function test_addOperator_byAnOperatorAndByItsRegistrar() public {
         uint256 orgId = _registerOrg(IIdentityRegistry.OrgKind.Lab, Capabilities.QUALITY_CONTROL, alice);
+        uint64 expiresAt = uint64(block.timestamp) + registry.OPERATOR_OFFER_WINDOW();
         vm.expectEmit(address(registry));
-        emit IIdentityRegistry.OperatorAdded(orgId, bob, alice);
+        emit IIdentityRegistry.OperatorOffered(orgId, bob, alice, expiresAt);
         vm.prank(alice);
         registry.addOperator(orgId, bob);
-
+        IIdentityRegistry.OperatorOffer memory offer = registry.operatorOffer(orgId, bob);
+        assertEq(offer.offeredBy, alice, "offered by");
+        assertEq(offer.expiresAt, expiresAt, "expires");
         vm.expectEmit(address(registry));
-        emit IIdentityRegistry.OperatorAdded(orgId, carol, registrar);
+        emit IIdentityRegistry.OperatorAdded(orgId, bob, alice);
+        vm.prank(bob);
+        registry.acceptOperator(orgId);
+        assertEq(registry.operatorOffer(orgId, bob).expiresAt, 0, "offer consumed");
+
         vm.prank(registrar);
         registry.addOperator(orgId, carol);
+        vm.expectEmit(address(registry));
+        emit IIdentityRegistry.OperatorAdded(orgId, carol, registrar);
+        vm.prank(carol);
+        registry.acceptOperator(orgId);
 
         assertEq(registry.organizationOf(bob), orgId, "bob");
         assertEq(registry.organizationOf(carol), orgId, "carol");
@@ -626,8 +653,7 @@ contract IdentityRegistryTest is IdentityRegistryBase {
 
     function test_removeOperator_byItselfAndByItsRegistrar() public {
         uint256 orgId = _registerOrg(IIdentityRegistry.OrgKind.Lab, 0, alice);
-        vm.prank(alice);
-        registry.addOperator(orgId, bob);
+        _addOperator(orgId, alice, bob);
 
         vm.expectEmit(address(registry));
         emit IIdentityRegistry.OperatorRemoved(orgId, bob, bob);
@@ -659,20 +685,32 @@ contract IdentityRegistryTest is IdentityRegistryBase {
     function test_setEncryptionKey_byOperatorAndByController() public {
         _registerOrg(IIdentityRegistry.OrgKind.Provider, 0, alice);
         _registerPatient(bob, _id("bob"), _hash("bob commitment"));
-        bytes32 x = _hash("x coordinate");
+        // The compressed public keys of the private keys _hash("alice encryption key") and
+        // _hash("bob encryption key") (ethers' SigningKey.computePublicKey(key, true)).
+        (bytes1 alicePrefix, bytes32 aliceX) = (
+            bytes1(0x02),
+            bytes32(0xc310914103fefdcf677ddf000e901c39e56228cdfe48033552d767648f9057e7)
+        );
+        (bytes1 bobPrefix, bytes32 bobX) = (
+            bytes1(0x03),
+            bytes32(0xb077a3cc24fd19332bff13d253ee196213156fe06fcbb2f080104a08de7bd0ad)
+        );
 
         vm.expectEmit(address(registry));
-        emit IIdentityRegistry.EncryptionKeySet(alice, 0x02, x);
+        emit IIdentityRegistry.EncryptionKeySet(alice, alicePrefix, aliceX);
         vm.prank(alice);
-        registry.setEncryptionKey(0x02, x);
+        registry.setEncryptionKey(alicePrefix, aliceX);
         vm.prank(bob);
-        registry.setEncryptionKey(0x03, x);
+        registry.setEncryptionKey(bobPrefix, bobX);
 
         (bytes1 prefix, bytes32 storedX) = registry.encryptionKeyOf(alice);
-        assertEq(prefix == 0x02, true, "prefix alice");
-        assertEq(storedX, x, "x alice");
-        (prefix, ) = registry.encryptionKeyOf(bob);
-        assertEq(prefix == 0x03, true, "prefix bob");
+        assertEq(prefix == alicePrefix, true, "prefix alice");
+        assertEq(storedX, aliceX, "x alice");
+        (prefix, storedX) = registry.encryptionKeyOf(bob);
+        assertEq(prefix == bobPrefix, true, "prefix bob");
+        assertEq(storedX, bobX, "x bob");
+        // The controller's call was a patient action: it consumed the patient's nonce.
+        assertEq(registry.nonces(_id("bob")), 1, "nonce");
     }
 
     function test_RevertWhen_setEncryptionKey_uncompressedPrefix() public {
@@ -1498,6 +1536,11 @@ contract IdentityRegistryTest is IdentityRegistryBase {
         vm.prank(pharmacyRegistrar);
         registry.registerOrganization(orgKind, 0, uint64(block.timestamp + 1 days), _hash("profile"), alice);
         assertEq(registry.organizationCount(), allowed ? 1 : 0, "registered iff the kind's bit is set");
-        assertEq(registry.organizationOf(alice), allowed ? 1 : 0, "operator iff registered");
+        assertEq(
+            registry.operatorOffer(1, alice).offeredBy,
+            allowed ? pharmacyRegistrar : address(0),
+            "offer iff registered"
+        );
+        assertEq(registry.organizationOf(alice), 0, "an offer binds nothing");
     }
 }

@@ -6,7 +6,8 @@ import { network } from "hardhat";
 import { CancelRecoveryTypes, RotateKeyTypes, SetControllerTypes, SetGuardianTypes } from "../../src/eip712.ts";
 import { randomId } from "../../src/ids.ts";
 import { Capabilities, kindsMask, OrgKind, OrgStatus, Roles } from "../../src/roles.ts";
-import { DAY, deployIdentity, HOUR, now, randomHash, YEAR } from "../helpers/identity.ts";
+import { encryptionPublicKeyParts, generateEncryptionKeyPair } from "../../src/crypto.ts";
+import { addOperator, DAY, deployIdentity, HOUR, now, randomHash, YEAR } from "../helpers/identity.ts";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -74,7 +75,14 @@ describe("IdentityRegistry", function () {
       await expect(tx)
         .to.emit(identity, "OrganizationRegistered")
         .withArgs(1n, OrgKind.Pharmacy, registrar.address, Capabilities.DISPENSE, validUntil, profile);
-      await expect(tx).to.emit(identity, "OperatorAdded").withArgs(1n, others[0].address, registrar.address);
+      const expiresAt = (await now(ethers)) + (await identity.OPERATOR_OFFER_WINDOW());
+      await expect(tx)
+        .to.emit(identity, "OperatorOffered")
+        .withArgs(1n, others[0].address, registrar.address, expiresAt);
+      expect(await identity.organizationOf(others[0].address)).to.equal(0n); // an offer binds nothing
+      await expect(identity.connect(others[0]).acceptOperator(1n))
+        .to.emit(identity, "OperatorAdded")
+        .withArgs(1n, others[0].address, registrar.address);
       const org = await identity.getOrganization(1n);
       expect(org.kind).to.equal(OrgKind.Pharmacy);
       expect(org.status).to.equal(OrgStatus.Active);
@@ -262,10 +270,17 @@ describe("IdentityRegistry", function () {
   describe("operators", function () {
     it("lets an operator add and remove staff accounts", async function () {
       const { identity, op, orgId, extra } = await networkHelpers.loadFixture(populatedFixture);
+      const expiresAt = (await now(ethers)) + 1n + (await identity.OPERATOR_OFFER_WINDOW());
       await expect(identity.connect(op).addOperator(orgId, extra))
+        .to.emit(identity, "OperatorOffered")
+        .withArgs(orgId, extra.address, op.address, expiresAt);
+      expect(await identity.organizationOf(extra.address)).to.equal(0n);
+      expect(await identity.operatorOffer(orgId, extra.address)).to.deep.equal([op.address, expiresAt]);
+      await expect(identity.connect(extra).acceptOperator(orgId))
         .to.emit(identity, "OperatorAdded")
         .withArgs(orgId, extra.address, op.address);
       expect(await identity.organizationOf(extra.address)).to.equal(orgId);
+      expect(await identity.operatorOffer(orgId, extra.address)).to.deep.equal([ethers.ZeroAddress, 0n]);
       await expect(identity.connect(op).removeOperator(orgId, extra))
         .to.emit(identity, "OperatorRemoved")
         .withArgs(orgId, extra.address, op.address);
@@ -293,17 +308,18 @@ describe("IdentityRegistry", function () {
   describe("setEncryptionKey", function () {
     it("publishes an operator's compressed encryption key", async function () {
       const { identity, op } = await networkHelpers.loadFixture(populatedFixture);
-      const x = randomHash();
-      await expect(identity.connect(op).setEncryptionKey("0x03", x))
+      const { prefix, x } = encryptionPublicKeyParts(generateEncryptionKeyPair().publicKey);
+      await expect(identity.connect(op).setEncryptionKey(prefix, x))
         .to.emit(identity, "EncryptionKeySet")
-        .withArgs(op.address, "0x03", x);
-      expect(await identity.encryptionKeyOf(op.address)).to.deep.equal(["0x03", x]);
+        .withArgs(op.address, prefix, x);
+      expect(await identity.encryptionKeyOf(op.address)).to.deep.equal([prefix, x]);
     });
 
     it("hides the key of an operator removed since", async function () {
       const { identity, op, orgId, extra } = await networkHelpers.loadFixture(populatedFixture);
-      await identity.connect(op).addOperator(orgId, extra);
-      await identity.connect(extra).setEncryptionKey("0x02", randomHash());
+      await addOperator(identity, orgId, op, extra);
+      const { prefix, x } = encryptionPublicKeyParts(generateEncryptionKeyPair().publicKey);
+      await identity.connect(extra).setEncryptionKey(prefix, x);
       await identity.connect(op).removeOperator(orgId, extra);
       expect(await identity.encryptionKeyOf(extra.address)).to.deep.equal(["0x00", ethers.ZeroHash]);
     });
@@ -722,7 +738,8 @@ describe("IdentityRegistry", function () {
     it("releases the reserved key when the recovery is cancelled", async function () {
       const { identity, op, orgId, pat, extra, patientId } = await networkHelpers.loadFixture(proposedFixture);
       await identity.connect(pat).cancelRecovery(patientId);
-      await expect(identity.connect(op).addOperator(orgId, extra))
+      await identity.connect(op).addOperator(orgId, extra);
+      await expect(identity.connect(extra).acceptOperator(orgId))
         .to.emit(identity, "OperatorAdded")
         .withArgs(orgId, extra.address, op.address);
     });
@@ -731,7 +748,8 @@ describe("IdentityRegistry", function () {
       const { identity, op, orgId, pat, patientId } = await networkHelpers.loadFixture(proposedFixture);
       await time.increase(72n * HOUR);
       await identity.executeRecovery(patientId);
-      await expect(identity.connect(op).addOperator(orgId, pat)).to.emit(identity, "OperatorAdded");
+      await identity.connect(op).addOperator(orgId, pat);
+      await expect(identity.connect(pat).acceptOperator(orgId)).to.emit(identity, "OperatorAdded");
       expect(await identity.patientOf(pat.address)).to.equal(0n);
     });
   });

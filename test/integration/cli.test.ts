@@ -192,6 +192,8 @@ describe("Command line (npx hardhat medchain …)", function () {
             (await signer(operator)).address,
           ),
       );
+      // The offered operator accepts: an account becomes an operator only with its own consent.
+      await mined(identity.connect(await signer(operator)).acceptOperator(registered.orgId as bigint));
       return registered.orgId as bigint;
     }
     async function now() {

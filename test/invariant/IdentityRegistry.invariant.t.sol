@@ -7,6 +7,7 @@ import {Roles} from "../../contracts/governance/Roles.sol";
 import {IdentityRegistry} from "../../contracts/identity/IdentityRegistry.sol";
 import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.sol";
 import {IdentityHandler} from "./handlers/IdentityHandler.sol";
+import {OperatorOfferHandler} from "./handlers/OperatorOfferHandler.sol";
 
 /// @notice Invariants of the IdentityRegistry under random sequences of realistic actions driven by
 ///         `IdentityHandler` (the only target). Each `invariant_*` is its own campaign; the runner
@@ -17,6 +18,7 @@ contract IdentityRegistryInvariantTest is Test {
     MedChainAccessManager internal manager;
     IdentityRegistry internal registry;
     IdentityHandler internal handler;
+    OperatorOfferHandler internal offerHandler;
 
     function setUp() public {
         vm.warp(1_767_225_600);
@@ -38,10 +40,31 @@ contract IdentityRegistryInvariantTest is Test {
         manager.grantRole(Roles.REGISTRAR, handler.attester(), 0);
         registry.setRegistrarKinds(address(handler), 0x1fe);
 
+        offerHandler = new OperatorOfferHandler(registry);
+        manager.grantRole(Roles.REGISTRAR, address(offerHandler), 0);
+        manager.grantRole(Roles.REGULATOR, address(offerHandler), 0);
+        registry.setRegistrarKinds(address(offerHandler), 0x1fe);
+        offerHandler.init();
+
         targetContract(address(handler));
+        targetContract(address(offerHandler));
     }
 
     // ---------------------------------------------------------------- invariants
+
+    /// @notice An offer binds nothing: however often the rogue operator offered its accounts a place,
+    ///         none of them operates for anything (they never accepted), and no offer was made while the
+    ///         organisation was suspended or expired (the handler checks each refusal's error).
+    /// hardhat-config: invariant.failOnRevert = true
+    function invariant_offersBindNothing() public view {
+        uint256 poolSize = offerHandler.POOL_SIZE();
+        for (uint256 i; i < poolSize; ++i) {
+            address account = offerHandler.poolAccount(i);
+            assertEq(registry.organizationOf(account), 0, "an offered account never accepted: unbound");
+            assertEq(registry.patientOf(account), 0, "and no patient's either");
+        }
+        assertEq(registry.organizationOf(offerHandler.rogue()), offerHandler.rogueOrg(), "the rogue accepted its own");
+    }
 
     /// hardhat-config: invariant.failOnRevert = true
     function invariant_accountBelongsToAtMostOneIdentity() public view {

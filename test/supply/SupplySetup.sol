@@ -7,6 +7,7 @@ import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.so
 import {Roles} from "../../contracts/governance/Roles.sol";
 import {Capabilities} from "../../contracts/libraries/Capabilities.sol";
 import {SupplyChain} from "../../contracts/supply/SupplyChain.sol";
+import {Vm} from "../utils/Vm.sol";
 
 /// @notice A full-binary sorted-pair Merkle tree over (index, serialHash) leaves, as small as the tests need.
 library SerialTree {
@@ -61,6 +62,7 @@ library SerialTree {
 /// @notice Deploys AccessManager + IdentityRegistry + SupplyChain with a manufacturer (prefix 0614141), a
 ///         distributor, two pharmacies and a lab. The deploying contract is ADMIN and REGISTRAR.
 contract SupplyWorld {
+    Vm private constant _VM = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     uint40 internal constant PREFIX = 614141;
     uint8 internal constant PREFIX_LENGTH = 7;
 
@@ -101,6 +103,7 @@ contract SupplyWorld {
         for (uint256 i = 0; i < 4; i++) {
             ops[i] = address(uint160(0xA000 + i));
             orgs[i] = identity.registerOrganization(kinds[i], caps[i], type(uint64).max, bytes32(i), ops[i]);
+            _accept(orgs[i], ops[i]);
         }
         identity.setCompanyPrefix(orgs[0], PREFIX, PREFIX_LENGTH);
         lab = identity.registerOrganization(
@@ -110,6 +113,13 @@ contract SupplyWorld {
             bytes32("lab"),
             labOp
         );
+        _accept(lab, labOp);
+    }
+
+    /// @dev The offered operator accepts (an account becomes an operator only with its own consent).
+    function _accept(uint256 orgId, address account) private {
+        _VM.prank(account);
+        identity.acceptOperator(orgId);
     }
 
     function op(uint256 i) external view returns (address) {

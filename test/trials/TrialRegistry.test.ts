@@ -4,7 +4,7 @@ import { network } from "hardhat";
 
 import { EnrolTypes, ReconsentTypes, typeString, WithdrawTypes } from "../../src/eip712.ts";
 import { randomId, randomSalt } from "../../src/ids.ts";
-import { Capabilities } from "../../src/roles.ts";
+import { Capabilities, OrgStatus } from "../../src/roles.ts";
 import {
   buildDataset,
   DataPointStatus,
@@ -197,12 +197,13 @@ describe("TrialRegistry", function () {
           .to.be.revertedWithCustomError(f.trials, "TrialNotSponsorOrganization")
           .withArgs(caller.address);
       }
+      // A suspended sponsor is told why (the registry's error names it and its status).
       await f.identity.connect(f.regulator).suspendOrganization(f.sponsorOrg, randomHash());
       await expect(
         f.trials.connect(f.sponsorOp).registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), SCOPES, 0),
       )
-        .to.be.revertedWithCustomError(f.trials, "TrialNotSponsorOrganization")
-        .withArgs(f.sponsorOp.address);
+        .to.be.revertedWithCustomError(f.identity, "IdentityOrganizationNotActive")
+        .withArgs(f.sponsorOrg, OrgStatus.Suspended);
     });
 
     it("refuses a trial that collects no data category", async function () {
@@ -215,15 +216,19 @@ describe("TrialRegistry", function () {
     it("refuses a monitoring board that is the sponsor itself or not an active organisation", async function () {
       const f = await networkHelpers.loadFixture(trialsFixture);
       await f.identity.connect(f.regulator).suspendOrganization(f.site2Org, randomHash());
-      for (const monitor of [f.sponsorOrg, f.site2Org, 999n]) {
-        await expect(
-          f.trials
-            .connect(f.sponsorOp)
-            .registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), SCOPES, monitor),
-        )
-          .to.be.revertedWithCustomError(f.trials, "TrialInvalidMonitor")
-          .withArgs(monitor);
-      }
+      const register = (monitor: bigint) =>
+        f.trials
+          .connect(f.sponsorOp)
+          .registerTrial(randomHash(), randomHash(), randomHash(), randomHash(), SCOPES, monitor);
+      await expect(register(f.sponsorOrg))
+        .to.be.revertedWithCustomError(f.trials, "TrialInvalidMonitor")
+        .withArgs(f.sponsorOrg);
+      await expect(register(f.site2Org))
+        .to.be.revertedWithCustomError(f.identity, "IdentityOrganizationNotActive")
+        .withArgs(f.site2Org, OrgStatus.Suspended);
+      await expect(register(999n))
+        .to.be.revertedWithCustomError(f.identity, "IdentityUnknownOrganization")
+        .withArgs(999n);
     });
   });
 
@@ -271,11 +276,15 @@ describe("TrialRegistry", function () {
     it("refuses a site that is not an active organisation with the RESEARCH capability", async function () {
       const f = await networkHelpers.loadFixture(openTrialFixture);
       await f.identity.connect(f.regulator).suspendOrganization(f.site2Org, randomHash());
-      for (const org of [f.otherSponsorOrg, f.site2Org, 999n]) {
-        await expect(f.trials.connect(f.sponsorOp).setSite(f.trialId, org, true))
-          .to.be.revertedWithCustomError(f.trials, "TrialNotResearchOrganization")
-          .withArgs(org);
-      }
+      await expect(f.trials.connect(f.sponsorOp).setSite(f.trialId, f.otherSponsorOrg, true))
+        .to.be.revertedWithCustomError(f.trials, "TrialNotResearchOrganization")
+        .withArgs(f.otherSponsorOrg);
+      await expect(f.trials.connect(f.sponsorOp).setSite(f.trialId, f.site2Org, true))
+        .to.be.revertedWithCustomError(f.identity, "IdentityOrganizationNotActive")
+        .withArgs(f.site2Org, OrgStatus.Suspended);
+      await expect(f.trials.connect(f.sponsorOp).setSite(f.trialId, 999n, true))
+        .to.be.revertedWithCustomError(f.identity, "IdentityUnknownOrganization")
+        .withArgs(999n);
     });
   });
 
@@ -805,8 +814,8 @@ describe("TrialRegistry", function () {
         .withArgs(f.trialId, f.siteOp.address);
       await f.identity.connect(f.regulator).suspendOrganization(f.sponsorOrg, randomHash());
       await expect(f.trials.connect(f.sponsorOp).lockDatabase(f.trialId))
-        .to.be.revertedWithCustomError(f.trials, "TrialNotSponsor")
-        .withArgs(f.trialId, f.sponsorOp.address);
+        .to.be.revertedWithCustomError(f.identity, "IdentityOrganizationNotActive")
+        .withArgs(f.sponsorOrg, OrgStatus.Suspended);
     });
   });
 

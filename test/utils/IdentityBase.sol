@@ -33,7 +33,8 @@ abstract contract IdentityBase is Test {
         identity.setRegistrarKinds(registrar, 0x1fe);
     }
 
-    /// @dev Accredits an organisation for ten years with `operator` as its first operator.
+    /// @dev Accredits an organisation for ten years with `operator` as its first operator (the registrar
+    ///      offers, `operator` accepts: an account becomes an operator only with its own consent).
     function _registerOrg(
         IIdentityRegistry.OrgKind kind,
         uint32 capabilities,
@@ -47,6 +48,17 @@ abstract contract IdentityBase is Test {
             keccak256(abi.encode(operator)),
             operator
         );
+        vm.prank(operator);
+        identity.acceptOperator(orgId);
+    }
+
+    /// @dev `by` (an operator of `orgId`, or its registrar) offers `account` to act for `orgId`; `account`
+    ///      accepts.
+    function _addOperator(uint256 orgId, address by, address account) internal {
+        vm.prank(by);
+        identity.addOperator(orgId, account);
+        vm.prank(account);
+        identity.acceptOperator(orgId);
     }
 
     /// @dev Registers patient `id` controlled by `controller`, with the registrar's EIP-712 attestation.

@@ -10,9 +10,11 @@ import {IIdentityRegistry} from "../../../contracts/interfaces/IIdentityRegistry
 ///         REGULATOR roles (and an attester key that holds REGISTRAR) and drives realistic sequences
 ///         over a fixed pool of accounts with known keys: accredit organisations and manage their
 ///         staff and status, register patients, add and remove controllers, rotate keys, set guardians,
-///         propose, cancel and execute recoveries, let time pass. Three actions are attacks the registry
-///         must refuse with the exact error: reusing a commitment, removing a patient's last controller,
-///         and (after every signed `setGuardianWithSig`) replaying the signature.
+///         propose, cancel and execute recoveries, let time pass. Staff join as the registry demands: an
+///         operator or the registrar offers, the account accepts (offers never accepted are played by
+///         `OperatorOfferHandler`). Three actions are attacks the registry must refuse with the exact
+///         error: reusing a commitment, removing a patient's last controller, and (after every signed
+///         `setGuardianWithSig`) replaying the signature.
 /// @dev Every entry point bounds its inputs to valid values from the handler's own model of the
 ///      registry, so it never reverts (the campaign runs with failOnRevert = true): a missing
 ///      precondition is first established through the registry's own functions (an organisation to
@@ -79,6 +81,7 @@ contract IdentityHandler {
     mapping(address account => bool) public reservedForRecovery;
     uint256[] internal _orgIds;
     mapping(uint256 orgId => IIdentityRegistry.OrgStatus) public modelStatus;
+    mapping(uint256 orgId => uint64) internal _modelValidUntil;
     uint256[] internal _patientIds;
     bytes32[] internal _commitments;
     mapping(uint256 patientId => uint256) public ghostControllerCount;
@@ -127,12 +130,13 @@ contract IdentityHandler {
         uint256 orgId = _someOrganization(orgSeed, ANY);
         uint64 validUntil = uint64(block.timestamp + _bound(validFor, 1 days, 3 * 365 days));
         registry.updateOrganization(orgId, capabilities, validUntil, keccak256(abi.encode("profile", orgId, validFor)));
+        _modelValidUntil[orgId] = validUntil;
         _succeeded(UPDATE_ORGANIZATION);
     }
 
     function addOperator(uint256 orgSeed, uint256 accountSeed, uint256 bySeed) external {
         _called(ADD_OPERATOR);
-        uint256 orgId = _someOrganization(orgSeed, ANY);
+        uint256 orgId = _organizationThatCanAct(orgSeed);
         address account = _freeAccount(accountSeed);
         // Staff are added by a fellow operator or by the organisation's registrar (this handler).
         address by = bySeed % 2 == 0 ? _operatorOf(orgId, bySeed) : address(0);
@@ -474,13 +478,19 @@ contract IdentityHandler {
         );
         _orgIds.push(orgId);
         modelStatus[orgId] = IIdentityRegistry.OrgStatus.Active;
+        _modelValidUntil[orgId] = validUntil;
+        // The registrar only offered: the operator accepts (its consent), and only then is it bound.
+        vm.prank(operator);
+        registry.acceptOperator(orgId);
         modelOrganizationOf[operator] = orgId;
     }
 
-    /// @dev `by` = address(0): the registrar (this handler) acts.
+    /// @dev `by` = address(0): the registrar (this handler) offers; the account accepts.
     function _addOperator(uint256 orgId, address account, address by) internal {
         if (by != address(0)) vm.prank(by);
         registry.addOperator(orgId, account);
+        vm.prank(account);
+        registry.acceptOperator(orgId);
         modelOrganizationOf[account] = orgId;
     }
 
@@ -634,6 +644,19 @@ contract IdentityHandler {
             _suspend(active, keccak256(abi.encode("set-up suspension", seed)));
             ++setupSteps;
             return active;
+        }
+        ++setupSteps;
+        return _registerOrganization(seed, uint32(seed), seed >> 32, seed >> 64);
+    }
+
+    /// @dev An organisation that can add staff now (Active, licence running); one is registered when none is.
+    function _organizationThatCanAct(uint256 seed) internal returns (uint256) {
+        uint256 count = _orgIds.length;
+        for (uint256 i; i < count; ++i) {
+            uint256 orgId = _orgIds[_rotate(seed, i, count)];
+            if (modelStatus[orgId] == IIdentityRegistry.OrgStatus.Active && _modelValidUntil[orgId] > block.timestamp) {
+                return orgId;
+            }
         }
         ++setupSteps;
         return _registerOrganization(seed, uint32(seed), seed >> 32, seed >> 64);
