@@ -44,9 +44,7 @@ describe("security: only a Denied claim is appealed, once", function () {
     const f = await networkHelpers.loadFixture(reviewFixture);
     const pending = await f.submit(f.policyId, f.plan.codes.A, 2_000n * USD);
     await expect(
-      f.escrow
-        .connect(f.providerOp)
-        .appealClaim(pending.claimId, f.plan.codes.A, pending.lineRef, pending.serviceDate),
+      f.escrow.connect(f.providerOp).appealClaim(pending.claimId, f.plan.codes.A, pending.lineRef, pending.serviceDate),
     )
       .to.be.revertedWithCustomError(f.escrow, "ClaimsInvalidTransition")
       .withArgs(pending.claimId, Status.Pending, Status.Pending);

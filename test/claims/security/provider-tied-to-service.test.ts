@@ -50,9 +50,7 @@ describe("security: a claim's provider is tied to the service by the patient's d
     await expect(submit())
       .to.be.revertedWithCustomError(f.escrow, "ClaimsProviderNotTiedToService")
       .withArgs(f.rogueOrg, f.policyId, record);
-    expect(await f.consent.hasAccess(f.patientId, f.rogueOrg, 1n << BigInt(category), READ, TREATMENT)).to.equal(
-      false,
-    );
+    expect(await f.consent.hasAccess(f.patientId, f.rogueOrg, 1n << BigInt(category), READ, TREATMENT)).to.equal(false);
     // The patient's TREATMENT grant for the record's category ties the second provider to the service.
     await f.consent.setTreatment(f.patientId, f.rogueOrg, 1n << BigInt(category));
     const receipt = (await (await submit()).wait())!;
