@@ -43,11 +43,7 @@ export function procedureCodeHash(planSalt: string, code: string): string {
  * (while the first is not voided) takes `repeatClaimId` and always goes to the insurer's review.
  */
 export function claimId(providerOrg: bigint, policyId: bigint, codeHash: string, serviceDate: bigint): string {
-  return packClaimId(
-    providerOrg,
-    policyId,
-    keccak256(abi.encode(["bytes32", "uint64"], [codeHash, serviceDate])),
-  );
+  return packClaimId(providerOrg, policyId, keccak256(abi.encode(["bytes32", "uint64"], [codeHash, serviceDate])));
 }
 
 /**

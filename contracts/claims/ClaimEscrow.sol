@@ -735,7 +735,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @dev The evidence is a live record of the policy's patient, and the patient's data ties the provider
     ///      to it: it is the record's custodian (one comparison with what the record check returns), or it
     ///      holds the patient's TREATMENT grant for the record's category (asked only then).
-    function _checkTiedToService(uint256 providerOrg, uint256 policyId, uint256 patientId, bytes32 recordId) private view {
+    function _checkTiedToService(
+        uint256 providerOrg,
+        uint256 policyId,
+        uint256 patientId,
+        bytes32 recordId
+    ) private view {
         (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _RECORDS.recordFor(
             recordId,
             patientId

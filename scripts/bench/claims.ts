@@ -132,7 +132,10 @@ export async function benchClaims(sys: BenchSystem): Promise<Measure> {
       escrow.connect(insurerOp).bindPolicy(main.planId, patientId, POLICY_START, POLICY_START + YEAR),
     );
     const policyP = await bind(main.planId);
-    await m("ClaimEscrow.preauthorize", escrow.connect(insurerOp).preauthorize(policyP, provider, main.code, Number(FAR)));
+    await m(
+      "ClaimEscrow.preauthorize",
+      escrow.connect(insurerOp).preauthorize(policyP, provider, main.code, Number(FAR)),
+    );
 
     // Money in.
     await m("ClaimEscrow.deposit", escrow.connect(insurer2Op).deposit(10_000n * USD), {

@@ -361,7 +361,9 @@ describe("ClaimEscrow", function () {
       const amount = 100_000n * USD;
       const tx = f.escrow.connect(f.insurerOp).requestWithdrawal(amount);
       const executableAt = (await now(ethers)) + 1n + 7n * DAY;
-      await expect(tx).to.emit(f.escrow, "WithdrawalRequested").withArgs(f.insurerOrg, amount, executableAt, executableAt + 3n * DAY);
+      await expect(tx)
+        .to.emit(f.escrow, "WithdrawalRequested")
+        .withArgs(f.insurerOrg, amount, executableAt, executableAt + 3n * DAY);
       expect((await f.escrow.pendingWithdrawal(f.insurerOrg)).amount).to.equal(amount);
       await expect(f.escrow.connect(f.insurerOp).executeWithdrawal(f.insurerOp.address))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsWithdrawalNotReady")
