@@ -499,13 +499,16 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         // held (not voided), another line of the same service takes the line-derived id and is reviewed.
         ReviewReason reason = ReviewReason.AboveThreshold;
         claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate);
-        Claim memory prior = _claims[claimId];
-        if (prior.status != ClaimStatus.None && prior.status != ClaimStatus.Voided) {
+        ClaimStatus from = _claims[claimId].status;
+        if (from != ClaimStatus.None && from != ClaimStatus.Voided) {
             reason = ReviewReason.RepeatService;
             claimId = _repeatClaimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
-            prior = _claims[claimId];
-            if (prior.status != ClaimStatus.None && prior.status != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
+            from = _claims[claimId].status;
+            if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
         }
+        // A void and resubmission keeps the appeal once only (the flag is read only then).
+        uint8 flags;
+        if (from == ClaimStatus.Voided) flags = _claims[claimId].flags & _FLAG_APPEALED;
         CodeRule memory rule = _book.rules[policy.planId][input.codeHash];
         if (rule.preauthRequired && _book.preauths[input.policyId][providerOrg][input.codeHash] < input.serviceDate) {
             revert ClaimsPreauthorizationRequired(input.policyId, providerOrg, input.codeHash);
@@ -532,8 +535,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 serviceDate: input.serviceDate,
                 amount: input.amount,
                 year: year,
-                from: prior.status,
-                flags: prior.flags & _FLAG_APPEALED, // a void and resubmission keeps the appeal once only
+                from: from,
+                flags: flags,
                 reason: reason,
                 payout: payout
             }),
