@@ -481,7 +481,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     // ------------------------------------------------------------------ internal: claims
 
-    /// @dev Checks a submission and adjudicates it. The policy, terms and rule are read once.
+    /// @dev Checks a submission and adjudicates it. The policy, terms and rule are read once. The dedupe key
+    ///      is (provider, policy, code, service date): the first line takes it; while it is held (not
+    ///      voided), another line of the same service takes the line-derived id and is reviewed. A void and
+    ///      resubmission keeps the appeal once only (the flag is read only then).
     function _submit(uint256 providerOrg, ClaimInput memory input) private returns (bytes32 claimId) {
         Policy memory policy = _book.policies[input.policyId];
         if (policy.planId == 0) revert ClaimsUnknownPolicy(input.policyId);
@@ -495,8 +498,6 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             filingDeadline = uint256(input.serviceDate) + terms.timelyFilingWindow; // uint64 + uint32
         }
         if (block.timestamp > filingDeadline) revert ClaimsFilingWindowClosed(input.serviceDate, filingDeadline);
-        // The dedupe key is (provider, policy, code, service date): the first line takes it. While it is
-        // held (not voided), another line of the same service takes the line-derived id and is reviewed.
         ReviewReason reason = ReviewReason.AboveThreshold;
         claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate);
         ClaimStatus from = _claims[claimId].status;
@@ -506,7 +507,6 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             from = _claims[claimId].status;
             if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
         }
-        // A void and resubmission keeps the appeal once only (the flag is read only then).
         uint8 flags;
         if (from == ClaimStatus.Voided) flags = _claims[claimId].flags & _FLAG_APPEALED;
         CodeRule memory rule = _book.rules[policy.planId][input.codeHash];
@@ -519,12 +519,6 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             revert ClaimsNoPaymentConsent(input.policyId);
         }
         _checkTiedToService(providerOrg, input.policyId, policy.patientId, input.evidenceRecordId);
-        uint8 year;
-        // The service date is inside the policy period (checked above), which bindPolicy bounds to
-        // MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
-        unchecked {
-            year = uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR);
-        }
         _adjudicate(
             Context({
                 claimId: claimId,
@@ -534,7 +528,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 lineRef: input.lineRef,
                 serviceDate: input.serviceDate,
                 amount: input.amount,
-                year: year,
+                year: _policyYear(input.serviceDate, policy.start),
                 from: from,
                 flags: flags,
                 reason: reason,
@@ -543,6 +537,14 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             terms,
             rule
         );
+    }
+
+    /// @dev The policy year of `serviceDate`. It is inside the policy period (checked), which bindPolicy
+    ///      bounds to MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
+    function _policyYear(uint64 serviceDate, uint40 start) private pure returns (uint8) {
+        unchecked {
+            return uint8((serviceDate - start) / PlanBook.POLICY_YEAR);
+        }
     }
 
     /// @dev Adjudicates by DESIGN §6, emits the explanation of benefits, books the accumulators, then pays

@@ -28,7 +28,7 @@ library PlanBook {
         mapping(uint256 planId => Meta) meta;
         mapping(uint256 planId => mapping(bytes32 codeHash => IClaimEscrow.CodeRule)) rules;
         mapping(uint256 policyId => IClaimEscrow.Policy) policies;
-        mapping(uint256 policyId => mapping(uint256 providerOrg => mapping(bytes32 codeHash => uint40 validUntil))) preauths;
+        mapping(uint256 policyId => mapping(uint256 providerOrg => mapping(bytes32 codeHash => uint40))) preauths;
     }
 
     /// @notice Basis points in one (a coverage rate is at most this).

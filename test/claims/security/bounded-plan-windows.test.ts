@@ -46,10 +46,10 @@ describe("security: bounded plan windows, a review deadline that cannot wrap", f
     );
     const policyId = await f.bindPolicy(plan.planId);
     const { claimId, receipt } = await f.submit(policyId, plan.codes.A, 2_000n * USD);
-    const block = await E.provider.getBlock(receipt.blockNumber);
+    const block = await receipt.getBlock();
     const claim = await f.escrow.getClaim(claimId);
     expect(claim.status).to.equal(Status.Pending);
-    expect(claim.reviewDeadline).to.equal(BigInt(block!.timestamp) + MAX_REVIEW_WINDOW);
+    expect(claim.reviewDeadline).to.equal(BigInt(block.timestamp) + MAX_REVIEW_WINDOW);
     await expect(f.escrow.settleClaim(claimId))
       .to.be.revertedWithCustomError(f.escrow, "ClaimsReviewWindowOpen")
       .withArgs(claimId, claim.reviewDeadline);
