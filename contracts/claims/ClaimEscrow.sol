@@ -507,8 +507,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             from = _claims[claimId].status;
             if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
         }
-        uint8 flags;
-        if (from == ClaimStatus.Voided) flags = _claims[claimId].flags & _FLAG_APPEALED;
+        uint8 flags = from == ClaimStatus.Voided ? _claims[claimId].flags & _FLAG_APPEALED : 0;
         CodeRule memory rule = _book.rules[policy.planId][input.codeHash];
         if (rule.preauthRequired && _book.preauths[input.policyId][providerOrg][input.codeHash] < input.serviceDate) {
             revert ClaimsPreauthorizationRequired(input.policyId, providerOrg, input.codeHash);
