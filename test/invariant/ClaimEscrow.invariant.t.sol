@@ -27,14 +27,7 @@ contract ClaimEscrowInvariantTest is ClaimsBase {
         identity.setOrganization(provider2, PROVIDER2_ORG, IIdentityRegistry.OrgKind.Pharmacy, Capabilities.BILL);
         vm.prank(provider2);
         escrow.setPayoutAddress(payout2);
-        // The patient's data ties each provider to each record: RECORD is held by provider 1 and provider 2
-        // has a TREATMENT grant for its category; RECORD2 the other way round. The rogue has neither.
-        records.setRecord(RECORD2, PATIENT, uint64(PROVIDER2_ORG), RECORD2_CATEGORY, true);
-        consent.setTreatment(PATIENT, PROVIDER2_ORG, uint32(1));
-        consent.setTreatment(PATIENT, PROVIDER_ORG, uint32(1) << RECORD2_CATEGORY);
-        identity.setOrganization(rogue, ROGUE_ORG, IIdentityRegistry.OrgKind.Provider, Capabilities.BILL);
-        vm.prank(rogue);
-        escrow.setPayoutAddress(roguePayout);
+        _tieProvidersAndAddRogue();
         // A second plan (codes at 80% and 100%) with a long policy, so warps stay inside it.
         bytes32[] memory codes = new bytes32[](2);
         codes[0] = CODE;
@@ -172,6 +165,17 @@ contract ClaimEscrowInvariantTest is ClaimsBase {
     /// @notice At the end of each run: the same, and the run did real work.
     function afterInvariant() public view {
         assertGt(_assertCalledActionsRan(), 0, "a run did real work");
+    }
+
+    /// @dev The patient's data ties each provider to each record: RECORD is held by provider 1 and provider 2
+    ///      has a TREATMENT grant for its category; RECORD2 the other way round. The rogue has neither.
+    function _tieProvidersAndAddRogue() internal {
+        records.setRecord(RECORD2, PATIENT, uint64(PROVIDER2_ORG), RECORD2_CATEGORY, true);
+        consent.setTreatment(PATIENT, PROVIDER2_ORG, uint32(1));
+        consent.setTreatment(PATIENT, PROVIDER_ORG, uint32(1) << RECORD2_CATEGORY);
+        identity.setOrganization(rogue, ROGUE_ORG, IIdentityRegistry.OrgKind.Provider, Capabilities.BILL);
+        vm.prank(rogue);
+        escrow.setPayoutAddress(roguePayout);
     }
 
     function _assertTied(bytes32 id) internal view {
