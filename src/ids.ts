@@ -37,19 +37,35 @@ export function procedureCodeHash(planSalt: string, code: string): string {
 }
 
 /**
- * ClaimEscrow: a claim's id, which is also its dedupe key (provider, policy, code, service date, line):
- * `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, uint64 serviceDate, lineRef)))`,
- * so the contract reads the policy and the provider from the id itself.
+ * ClaimEscrow: a first line's claim id, which is also the dedupe key (provider, policy, code, service date):
+ * `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, uint64 serviceDate)))`,
+ * so the contract reads the policy and the provider from the id itself. A second line of the same service
+ * (while the first is not voided) takes `repeatClaimId` and always goes to the insurer's review.
  */
-export function claimId(
+export function claimId(providerOrg: bigint, policyId: bigint, codeHash: string, serviceDate: bigint): string {
+  return packClaimId(providerOrg, policyId, keccak256(abi.encode(["bytes32", "uint64"], [codeHash, serviceDate])));
+}
+
+/**
+ * ClaimEscrow: a repeat line's claim id (same provider, policy, code and service date as a claim that is
+ * not voided): as `claimId` with `uint160(keccak256(abi.encode(codeHash, uint64 serviceDate, lineRef)))`.
+ */
+export function repeatClaimId(
   providerOrg: bigint,
   policyId: bigint,
   codeHash: string,
   serviceDate: bigint,
   lineRef: string,
 ): string {
-  const low = toBigInt(keccak256(abi.encode(["bytes32", "uint64", "bytes32"], [codeHash, serviceDate, lineRef])));
-  const id = (policyId << 208n) | (providerOrg << 160n) | (low & ((1n << 160n) - 1n));
+  return packClaimId(
+    providerOrg,
+    policyId,
+    keccak256(abi.encode(["bytes32", "uint64", "bytes32"], [codeHash, serviceDate, lineRef])),
+  );
+}
+
+function packClaimId(providerOrg: bigint, policyId: bigint, hash: string): string {
+  const id = (policyId << 208n) | (providerOrg << 160n) | (toBigInt(hash) & ((1n << 160n) - 1n));
   return "0x" + id.toString(16).padStart(64, "0");
 }
 

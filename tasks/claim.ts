@@ -6,7 +6,7 @@
  */
 import { Contract } from "ethers";
 
-import { ClaimsClient, type ClaimFlagName, type ExplanationOfBenefits } from "../src/clients/claims.ts";
+import { ClaimsClient, type ClaimFlagName, type ExplanationOfBenefits, REVIEW_REASONS } from "../src/clients/claims.ts";
 import { command, fail, formatTime, openMedChain, parseBytes32, printFields } from "./lib.ts";
 
 /** `Claim.flags` bits, in words. */
@@ -98,7 +98,7 @@ function describe(name: string, a: Record<string, unknown>, money: (amount: bigi
     case "ClaimSubmitted":
       return `submitted by provider org ${a.providerOrg} under policy ${a.policyId}: billed ${money((a.eob as ExplanationOfBenefits).submitted)}, service ${formatTime(a.serviceDate as bigint)}`;
     case "ClaimReviewOpened":
-      return `sent to the insurer's review until ${formatTime(a.reviewDeadline as bigint)}${a.reserved ? ", escrow reserved" : ""}`;
+      return `sent to the insurer's review until ${formatTime(a.reviewDeadline as bigint)}${a.reserved ? ", escrow reserved" : ""} (${REVIEW_REASONS[Number(a.reason)]})`;
     case "ClaimApproved":
       return `approved${a.promptPay ? " by prompt pay (review window passed)" : " by the insurer"}: ${money(a.approvedBenefit as bigint)} of ${money(a.ruleBenefit as bigint)} by the rules`;
     case "ClaimDenied": {

@@ -12,10 +12,12 @@ import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
 import {IClaimsConsent} from "../interfaces/IClaimsConsent.sol";
 import {IClaimsRecords} from "../interfaces/IClaimsRecords.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 import {Adjudication} from "../libraries/Adjudication.sol";
 import {Capabilities} from "../libraries/Capabilities.sol";
 import {ClaimLifecycle} from "../libraries/ClaimLifecycle.sol";
 import {PlanBook} from "../libraries/PlanBook.sol";
+import {Scopes} from "../libraries/Scopes.sol";
 import {Treasury} from "../libraries/Treasury.sol";
 
 /// @title ClaimEscrow
@@ -39,7 +41,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         uint40 amount;
         uint8 year;
         ClaimStatus from;
-        bool appeal;
+        uint8 flags;
+        ReviewReason reason;
         address payout;
     }
 
@@ -49,14 +52,17 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     uint16 public constant REASON_NOT_COVERED = 96;
     /// @inheritdoc IClaimEscrow
     uint64 public constant WITHDRAWAL_NOTICE = Treasury.WITHDRAWAL_NOTICE;
+    /// @inheritdoc IClaimEscrow
+    uint64 public constant WITHDRAWAL_WINDOW = Treasury.WITHDRAWAL_WINDOW;
 
-    uint8 private constant _FLAG_APPEALED = 1;
-    uint8 private constant _FLAG_RESERVED = 2;
+    uint8 private constant _FLAG_APPEALED = ClaimLifecycle.FLAG_APPEALED;
+    uint8 private constant _FLAG_RESERVED = ClaimLifecycle.FLAG_RESERVED;
     uint8 private constant _FLAG_PATIENT_OWED = Treasury.FLAG_PATIENT_OWED;
 
     uint32 private constant _SCOPE_BILLING = 1 << 11; // must equal Scopes.BILLING
     uint8 private constant _ACTION_READ = 1 << 0; // must equal Scopes.READ
     uint8 private constant _PURPOSE_PAYMENT = 1 << 1; // must equal Scopes.PAYMENT
+    uint8 private constant _PURPOSE_TREATMENT = 1 << 0; // must equal Scopes.TREATMENT
 
     bytes32 public constant AUTHORIZE_PROVIDER_TYPEHASH =
         keccak256("AuthorizeProvider(uint256 policyId,uint256 providerOrg,uint128 cap,uint256 nonce,uint256 deadline)");
@@ -144,8 +150,13 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @inheritdoc IClaimEscrow
-    function preauthorize(uint256 policyId, bytes32 codeHash, uint40 validUntil) external whenNotPaused {
-        PlanBook.preauthorize(_book, _checkInsurer(), policyId, codeHash, validUntil);
+    function preauthorize(
+        uint256 policyId,
+        uint256 providerOrg,
+        bytes32 codeHash,
+        uint40 validUntil
+    ) external whenNotPaused {
+        PlanBook.preauthorize(_book, _checkInsurer(), policyId, providerOrg, codeHash, validUntil);
     }
 
     // ------------------------------------------------------------------ insurers: escrow
@@ -157,17 +168,17 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     /// @inheritdoc IClaimEscrow
     function requestWithdrawal(uint128 amount) external whenNotPaused {
-        Treasury.requestWithdrawal(_money, _checkInsurer(), amount);
+        Treasury.requestWithdrawal(_money, Treasury.withdrawingInsurer(_IDENTITY), amount);
     }
 
     /// @inheritdoc IClaimEscrow
     function cancelWithdrawal() external whenNotPaused {
-        Treasury.cancelWithdrawal(_money, _checkInsurer());
+        Treasury.cancelWithdrawal(_money, Treasury.withdrawingInsurer(_IDENTITY));
     }
 
     /// @inheritdoc IClaimEscrow
     function executeWithdrawal(address to) external nonReentrant whenNotPaused {
-        Treasury.executeWithdrawal(_money, _TOKEN, _checkInsurer(), to);
+        Treasury.executeWithdrawal(_money, _TOKEN, Treasury.withdrawingInsurer(_IDENTITY), to);
     }
 
     // ------------------------------------------------------------------ insurers: review
@@ -255,31 +266,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     ) external whenNotPaused {
         uint256 providerOrg = _checkProvider();
         uint256 policyId = _policyOf(claimId);
-        if (_claimId(providerOrg, policyId, codeHash, serviceDate, lineRef) != claimId) {
-            revert ClaimsClaimMismatch(claimId);
-        }
-        Claim memory c = _claims[claimId];
-        if (c.flags & _FLAG_APPEALED != 0) revert ClaimsAlreadyAppealed(claimId);
-        ClaimLifecycle.transition(claimId, c.status, ClaimStatus.Pending);
-        Policy storage policy = _book.policies[policyId];
-        uint256 planId = policy.planId;
-        _adjudicate(
-            Context({
-                claimId: claimId,
-                policyId: policyId,
-                insurerOrg: policy.insurerOrg,
-                codeHash: codeHash,
-                lineRef: lineRef,
-                serviceDate: serviceDate,
-                amount: c.submitted,
-                year: c.year,
-                from: c.status,
-                appeal: true,
-                payout: address(0) // an appeal is always reviewed, never paid at once
-            }),
-            _book.terms[planId],
-            _book.rules[planId][codeHash]
-        );
+        if (
+            _claimId(providerOrg, policyId, codeHash, serviceDate) != claimId &&
+            _repeatClaimId(providerOrg, policyId, codeHash, serviceDate, lineRef) != claimId
+        ) revert ClaimsClaimMismatch(claimId);
+        PlanBook.appeal(_book, _money, _accumulators[policyId], _claims, claimId, policyId, codeHash);
     }
 
     /// @inheritdoc IClaimEscrow
@@ -410,8 +401,12 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     }
 
     /// @inheritdoc IClaimEscrow
-    function preauthorizationOf(uint256 policyId, bytes32 codeHash) external view returns (uint40) {
-        return _book.preauths[policyId][codeHash];
+    function preauthorizationOf(
+        uint256 policyId,
+        uint256 providerOrg,
+        bytes32 codeHash
+    ) external view returns (uint40) {
+        return _book.preauths[policyId][providerOrg][codeHash];
     }
 
     /// @inheritdoc IClaimEscrow
@@ -422,6 +417,11 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     /// @inheritdoc IClaimEscrow
     function escrowOf(uint256 insurerOrg) external view returns (Escrow memory) {
         return _money.escrows[insurerOrg];
+    }
+
+    /// @inheritdoc IClaimEscrow
+    function owedOf(uint256 insurerOrg) external view returns (uint256) {
+        return _money.owed[insurerOrg];
     }
 
     /// @inheritdoc IClaimEscrow
@@ -481,7 +481,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     // ------------------------------------------------------------------ internal: claims
 
-    /// @dev Checks a submission and adjudicates it. The policy, terms and rule are read once.
+    /// @dev Checks a submission and adjudicates it. The policy, terms and rule are read once. The dedupe key
+    ///      is (provider, policy, code, service date): the first line takes it; while it is held (not
+    ///      voided), another line of the same service takes the line-derived id and is reviewed. A void and
+    ///      resubmission keeps the appeal once only (the flag is read only then).
     function _submit(uint256 providerOrg, ClaimInput memory input) private returns (bytes32 claimId) {
         Policy memory policy = _book.policies[input.policyId];
         if (policy.planId == 0) revert ClaimsUnknownPolicy(input.policyId);
@@ -495,27 +498,26 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             filingDeadline = uint256(input.serviceDate) + terms.timelyFilingWindow; // uint64 + uint32
         }
         if (block.timestamp > filingDeadline) revert ClaimsFilingWindowClosed(input.serviceDate, filingDeadline);
-        claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
+        ReviewReason reason = ReviewReason.AboveThreshold;
+        claimId = _claimId(providerOrg, input.policyId, input.codeHash, input.serviceDate);
         ClaimStatus from = _claims[claimId].status;
-        if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
+        if (from != ClaimStatus.None && from != ClaimStatus.Voided) {
+            reason = ReviewReason.RepeatService;
+            claimId = _repeatClaimId(providerOrg, input.policyId, input.codeHash, input.serviceDate, input.lineRef);
+            from = _claims[claimId].status;
+            if (from != ClaimStatus.None && from != ClaimStatus.Voided) revert ClaimsDuplicate(claimId);
+        }
+        uint8 flags = from == ClaimStatus.Voided ? _claims[claimId].flags & _FLAG_APPEALED : 0;
         CodeRule memory rule = _book.rules[policy.planId][input.codeHash];
-        if (rule.preauthRequired && _book.preauths[input.policyId][input.codeHash] < input.serviceDate) {
-            revert ClaimsPreauthorizationRequired(input.policyId, input.codeHash);
+        if (rule.preauthRequired && _book.preauths[input.policyId][providerOrg][input.codeHash] < input.serviceDate) {
+            revert ClaimsPreauthorizationRequired(input.policyId, providerOrg, input.codeHash);
         }
         address payout = _payouts[providerOrg];
         if (payout == address(0)) revert ClaimsNoPayoutAddress(providerOrg);
         if (!_CONSENT.hasAccess(policy.patientId, policy.insurerOrg, _SCOPE_BILLING, _ACTION_READ, _PURPOSE_PAYMENT)) {
             revert ClaimsNoPaymentConsent(input.policyId);
         }
-        if (!_RECORDS.isLiveRecordOf(input.evidenceRecordId, policy.patientId)) {
-            revert ClaimsEvidenceNotLive(input.evidenceRecordId);
-        }
-        uint8 year;
-        // The service date is inside the policy period (checked above), which bindPolicy bounds to
-        // MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
-        unchecked {
-            year = uint8((input.serviceDate - policy.start) / PlanBook.POLICY_YEAR);
-        }
+        _checkTiedToService(providerOrg, input.policyId, policy.patientId, input.evidenceRecordId);
         _adjudicate(
             Context({
                 claimId: claimId,
@@ -525,9 +527,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 lineRef: input.lineRef,
                 serviceDate: input.serviceDate,
                 amount: input.amount,
-                year: year,
+                year: _policyYear(input.serviceDate, policy.start),
                 from: from,
-                appeal: false,
+                flags: flags,
+                reason: reason,
                 payout: payout
             }),
             terms,
@@ -535,16 +538,32 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         );
     }
 
+    /// @dev The policy year of `serviceDate`. It is inside the policy period (checked), which bindPolicy
+    ///      bounds to MAX_POLICY_YEARS: no underflow, and the year fits a uint8.
+    function _policyYear(uint64 serviceDate, uint40 start) private pure returns (uint8) {
+        unchecked {
+            return uint8((serviceDate - start) / PlanBook.POLICY_YEAR);
+        }
+    }
+
     /// @dev Adjudicates by DESIGN §6, emits the explanation of benefits, books the accumulators, then pays
     ///      at once (below the threshold, never on appeal) or opens a review.
     function _adjudicate(Context memory ctx, PlanTerms memory terms, CodeRule memory rule) private {
         Accumulators memory acc = _accumulators[ctx.policyId][ctx.year];
         (bool covered, ExplanationOfBenefits memory eob) = Adjudication.adjudicate(ctx.amount, rule, terms, acc);
-        _explain(ctx, eob);
+        emit ClaimSubmitted(
+            ctx.claimId,
+            ctx.policyId,
+            _providerOf(ctx.claimId),
+            ctx.codeHash,
+            ctx.lineRef,
+            ctx.serviceDate,
+            eob
+        );
         // Every result is <= amount (a uint40): the narrowing casts below cannot truncate.
         Claim memory c = Claim({
             status: ctx.from,
-            flags: 0,
+            flags: ctx.flags,
             year: ctx.year,
             reviewDeadline: 0,
             submitted: ctx.amount,
@@ -556,7 +575,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (!covered) {
             // Not covered: denied, and an appeal could only give the same answer (plans are frozen).
             c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Denied);
-            c.flags = _FLAG_APPEALED;
+            c.flags |= _FLAG_APPEALED;
             _claims[ctx.claimId] = c;
             emit ClaimDenied(ctx.claimId, REASON_NOT_COVERED);
             return;
@@ -570,36 +589,20 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 benefitUsed: acc.benefitUsed + c.benefit
             });
         }
-        if (!ctx.appeal && ctx.amount < terms.autoApproveThreshold) {
+        // Only a first line below the threshold is paid at once: a repeat is reviewed (an appeal too, in
+        // PlanBook.appeal).
+        if (ctx.reason == ReviewReason.AboveThreshold && ctx.amount < terms.autoApproveThreshold) {
             _settle(ctx.claimId, c, ctx.insurerOrg, c.benefit, ctx.payout);
             return;
         }
         _openReview(ctx, c, terms.reviewWindow);
     }
 
-    /// @dev Emits the explanation of benefits of a submission or an appeal.
-    function _explain(Context memory ctx, ExplanationOfBenefits memory eob) private {
-        if (ctx.appeal) {
-            emit ClaimAppealed(ctx.claimId, eob);
-        } else {
-            emit ClaimSubmitted(
-                ctx.claimId,
-                ctx.policyId,
-                _providerOf(ctx.claimId),
-                ctx.codeHash,
-                ctx.lineRef,
-                ctx.serviceDate,
-                eob
-            );
-        }
-    }
-
     /// @dev Puts claim `c` under review for `reviewWindow`, reserving its benefit when free funds allow.
     function _openReview(Context memory ctx, Claim memory c, uint32 reviewWindow) private {
         c.status = ClaimLifecycle.transition(ctx.claimId, ctx.from, ClaimStatus.Pending);
-        if (ctx.appeal) c.flags = _FLAG_APPEALED;
-        // uint32 seconds last until 2106.
-        c.reviewDeadline = uint32(block.timestamp + reviewWindow);
+        // The window is at most MAX_REVIEW_WINDOW (createPlan); a deadline past 2106 reverts, never wraps.
+        c.reviewDeadline = SafeCast.toUint32(block.timestamp + reviewWindow);
         Escrow memory escrow = _money.escrows[ctx.insurerOrg];
         bool reserved = escrow.free >= c.benefit;
         if (reserved) {
@@ -609,7 +612,7 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
             c.flags |= _FLAG_RESERVED;
         }
         _claims[ctx.claimId] = c;
-        emit ClaimReviewOpened(ctx.claimId, c.reviewDeadline, reserved);
+        emit ClaimReviewOpened(ctx.claimId, c.reviewDeadline, reserved, ctx.reason);
     }
 
     /// @dev Pays claim `c` (its `benefit` is what the insurer pays; `ruleBenefit` what was reserved) to
@@ -632,6 +635,8 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
                 }
                 _money.escrows[insurerOrg] = escrow;
             } else {
+                // Owed: never withdrawable by the insurer until paid (Treasury.executeWithdrawal).
+                _money.owed[insurerOrg] += benefitPaid;
                 benefitPaid = 0;
                 to = ClaimStatus.Owed;
             }
@@ -692,20 +697,34 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         if (block.timestamp > c.reviewDeadline) revert ClaimsReviewWindowClosed(claimId, c.reviewDeadline);
     }
 
-    /// @dev policyId (48 bits) | providerOrg (48 bits) | 160 bits of keccak256(code, service date, line).
+    /// @dev A first line's id, the dedupe key: policyId (48 bits) | providerOrg (48 bits) | 160 bits of
+    ///      keccak256(code, service date).
     function _claimId(
+        uint256 providerOrg,
+        uint256 policyId,
+        bytes32 codeHash,
+        uint64 serviceDate
+    ) private pure returns (bytes32) {
+        return _packClaimId(providerOrg, policyId, keccak256(abi.encode(codeHash, serviceDate)));
+    }
+
+    /// @dev A repeat line's id: as `_claimId` with keccak256(code, service date, line) (a different
+    ///      preimage length, so it never equals a first line's id).
+    function _repeatClaimId(
         uint256 providerOrg,
         uint256 policyId,
         bytes32 codeHash,
         uint64 serviceDate,
         bytes32 lineRef
     ) private pure returns (bytes32) {
+        return _packClaimId(providerOrg, policyId, keccak256(abi.encode(codeHash, serviceDate, lineRef)));
+    }
+
+    function _packClaimId(uint256 providerOrg, uint256 policyId, bytes32 low) private pure returns (bytes32) {
         // policyId <= the policy counter and providerOrg (SafeCast) fit their 48 bits.
         return
             bytes32(
-                (policyId << 208) |
-                    (uint256(SafeCast.toUint48(providerOrg)) << 160) |
-                    uint256(uint160(uint256(keccak256(abi.encode(codeHash, serviceDate, lineRef)))))
+                (policyId << 208) | (uint256(SafeCast.toUint48(providerOrg)) << 160) | uint256(uint160(uint256(low)))
             );
     }
 
@@ -715,6 +734,26 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
 
     function _providerOf(bytes32 claimId) private pure returns (uint256) {
         return uint48(uint256(claimId) >> 160);
+    }
+
+    /// @dev The evidence is a live record of the policy's patient, and the patient's data ties the provider
+    ///      to it: it is the record's custodian (one comparison with what the record check returns), or it
+    ///      holds the patient's TREATMENT grant for the record's category (asked only then).
+    function _checkTiedToService(
+        uint256 providerOrg,
+        uint256 policyId,
+        uint256 patientId,
+        bytes32 recordId
+    ) private view {
+        (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) = _RECORDS.recordFor(
+            recordId,
+            patientId
+        );
+        if (status != IRecordRegistry.RecordStatus.Live || !ofPatient) revert ClaimsEvidenceNotLive(recordId);
+        if (
+            custodianOrg != providerOrg &&
+            !_CONSENT.hasAccess(patientId, providerOrg, Scopes.bit(category), _ACTION_READ, _PURPOSE_TREATMENT)
+        ) revert ClaimsProviderNotTiedToService(providerOrg, policyId, recordId);
     }
 
     // ------------------------------------------------------------------ internal: pause
@@ -742,8 +781,10 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
         IIdentityRegistry.OrgKind kind;
         uint32 capabilities;
         (orgId, kind, capabilities) = _IDENTITY.activeRoleOf(msg.sender);
-        if (orgId == 0 || kind != IIdentityRegistry.OrgKind.Insurer || capabilities & Capabilities.INSURE == 0)
+        if (orgId == 0 || kind != IIdentityRegistry.OrgKind.Insurer || capabilities & Capabilities.INSURE == 0) {
+            if (orgId == 0) _requireActiveOrganization();
             revert ClaimsNotInsurer(msg.sender);
+        }
     }
 
     function _checkInsurerOf(uint256 expectedOrg) private view {
@@ -755,7 +796,17 @@ contract ClaimEscrow is IClaimEscrow, AccessManaged, Pausable, EIP712, Reentranc
     function _checkProvider() private view returns (uint256 orgId) {
         uint32 capabilities;
         (orgId, , capabilities) = _IDENTITY.activeRoleOf(msg.sender);
-        if (orgId == 0 || capabilities & Capabilities.BILL == 0) revert ClaimsNotProvider(msg.sender);
+        if (orgId == 0 || capabilities & Capabilities.BILL == 0) {
+            if (orgId == 0) _requireActiveOrganization();
+            revert ClaimsNotProvider(msg.sender);
+        }
+    }
+
+    /// @dev Refusal path only (`activeRoleOf` answered 0): the registry reverts naming the caller's
+    ///      organisation and why (`IdentityOrganizationNotActive` / `IdentityOrganizationExpired`); it
+    ///      returns when the caller operates for no organisation, and the caller's own error follows.
+    function _requireActiveOrganization() private view {
+        _IDENTITY.requireActiveOrganization(msg.sender);
     }
 
     function _patientOfPolicy(uint256 policyId) private view returns (uint256 patientId) {

@@ -29,13 +29,25 @@ interface IClaimEscrow {
         Voided
     }
 
+    /// @notice Why a claim waits for the insurer's review (in `ClaimReviewOpened`).
+    /// @param AboveThreshold Its submitted amount is at least the plan's auto-approve threshold.
+    /// @param RepeatService A line of the same provider, policy, code and service date exists already:
+    ///        a repeat is never paid at once (X12 CARC 18 territory: the insurer decides whether it duplicates).
+    /// @param Appeal The provider appealed a denial.
+    enum ReviewReason {
+        AboveThreshold,
+        RepeatService,
+        Appeal
+    }
+
     /// @notice A plan's per-plan terms (one storage slot). Immutable once a policy is bound to it.
     /// @param deductible Amount the patient pays per policy year before coinsurance starts.
     /// @param outOfPocketMax Most the patient pays per policy year (co-pays, deductible, coinsurance).
     /// @param annualLimit Most the plan pays per policy year.
     /// @param autoApproveThreshold Claims of a submitted amount below it are paid at once; others reviewed.
-    /// @param reviewWindow Seconds the insurer has to decide a claim under review (> 0).
-    /// @param timelyFilingWindow Seconds after the service date within which a claim may be filed (> 0).
+    /// @param reviewWindow Seconds the insurer has to decide a claim under review (1 .. 180 days).
+    /// @param timelyFilingWindow Seconds after the service date within which a claim may be filed
+    ///        (1 .. 3 * 365 days).
     struct PlanTerms {
         uint48 deductible;
         uint48 outOfPocketMax;
@@ -121,7 +133,8 @@ interface IClaimEscrow {
         uint64 executableAt;
     }
 
-    /// @notice A claim as submitted (the dedupe key is provider, policy, code, service date, line).
+    /// @notice A claim as submitted (the dedupe key is provider, policy, code and service date; `lineRef`
+    ///         tells a repeat line apart, see `submitClaim`).
     struct ClaimInput {
         uint256 policyId;
         bytes32 codeHash;
@@ -145,12 +158,19 @@ interface IClaimEscrow {
         uint40 start,
         uint40 end
     );
-    /// @notice The insurer pre-authorised `codeHash` under `policyId` for services up to `validUntil`.
-    event PreauthorizationGranted(uint256 indexed policyId, bytes32 indexed codeHash, uint40 validUntil);
+    /// @notice The insurer pre-authorised `codeHash` under `policyId` for services by `providerOrg` up to
+    ///         `validUntil` (a pre-authorisation serves only the provider it was given for).
+    event PreauthorizationGranted(
+        uint256 indexed policyId,
+        uint256 indexed providerOrg,
+        bytes32 indexed codeHash,
+        uint40 validUntil
+    );
     /// @notice `from` funded `insurerOrg`'s escrow.
     event EscrowDeposited(uint256 indexed insurerOrg, address indexed from, uint256 amount);
-    /// @notice The insurer asked to withdraw free funds after the notice period.
-    event WithdrawalRequested(uint256 indexed insurerOrg, uint256 amount, uint64 executableAt);
+    /// @notice The insurer asked to withdraw free funds after the notice period; the request lapses after
+    ///         `lapsesAt`.
+    event WithdrawalRequested(uint256 indexed insurerOrg, uint256 amount, uint64 executableAt, uint64 lapsesAt);
     /// @notice The insurer cancelled its pending withdrawal.
     event WithdrawalCancelled(uint256 indexed insurerOrg);
     /// @notice The insurer's withdrawal was paid to `to`.
@@ -168,9 +188,9 @@ interface IClaimEscrow {
         uint64 serviceDate,
         ExplanationOfBenefits eob
     );
-    /// @notice A claim awaits the insurer's review until `reviewDeadline`; its benefit and accumulator
-    ///         headroom are held (and its escrow, when `reserved`).
-    event ClaimReviewOpened(bytes32 indexed claimId, uint32 reviewDeadline, bool reserved);
+    /// @notice A claim awaits the insurer's review until `reviewDeadline` for `reason`; its benefit and
+    ///         accumulator headroom are held (and its escrow, when `reserved`).
+    event ClaimReviewOpened(bytes32 indexed claimId, uint32 reviewDeadline, bool reserved, ReviewReason reason);
     /// @notice A reviewed claim was approved (by the insurer, or by prompt pay after the window).
     event ClaimApproved(bytes32 indexed claimId, uint256 approvedBenefit, uint256 ruleBenefit, bool promptPay);
     /// @notice A claim was denied (reason code as X12 CARC; 96 = not covered by the plan).
@@ -217,6 +237,10 @@ interface IClaimEscrow {
     error ClaimsPlanLocked(uint256 planId);
     /// @notice Review and timely-filing windows must be non-zero.
     error ClaimsInvalidWindows(uint32 reviewWindow, uint32 timelyFilingWindow);
+    /// @notice A review window of `reviewWindow` seconds exceeds the bound `maxReviewWindow`.
+    error ClaimsReviewWindowTooLong(uint32 reviewWindow, uint32 maxReviewWindow);
+    /// @notice A timely-filing window of `timelyFilingWindow` seconds exceeds the bound `maxFilingWindow`.
+    error ClaimsFilingWindowTooLong(uint32 timelyFilingWindow, uint32 maxFilingWindow);
     /// @notice A coverage rate is at most 10,000 bps: `codeHash` has `rateBps`.
     error ClaimsInvalidRate(bytes32 codeHash, uint16 rateBps);
     /// @notice `codes` code hashes but `rules` rules.
@@ -233,10 +257,16 @@ interface IClaimEscrow {
     error ClaimsServiceInFuture(uint64 serviceDate, uint256 nowTs);
     /// @notice The timely-filing window for `serviceDate` closed at `filingDeadline`.
     error ClaimsFilingWindowClosed(uint64 serviceDate, uint256 filingDeadline);
-    /// @notice Claim `claimId` (provider, policy, code, service date, line) exists already.
+    /// @notice Claim `claimId` (the repeat line of provider, policy, code, service date and line) exists
+    ///         already.
     error ClaimsDuplicate(bytes32 claimId);
-    /// @notice `codeHash` needs a pre-authorisation under `policyId` covering the service date.
-    error ClaimsPreauthorizationRequired(uint256 policyId, bytes32 codeHash);
+    /// @notice `codeHash` needs a pre-authorisation under `policyId`, given for `providerOrg`, covering the
+    ///         service date.
+    error ClaimsPreauthorizationRequired(uint256 policyId, uint256 providerOrg, bytes32 codeHash);
+    /// @notice The patient's data does not tie `providerOrg` to the service claimed under `policyId`: it is
+    ///         not the custodian of the evidence `recordId` and holds no grant of the patient for the
+    ///         record's category, purpose TREATMENT.
+    error ClaimsProviderNotTiedToService(uint256 providerOrg, uint256 policyId, bytes32 recordId);
     /// @notice `providerOrg` has set no payout address.
     error ClaimsNoPayoutAddress(uint256 providerOrg);
     /// @notice The patient of `policyId` has not granted the insurer purpose PAYMENT.
@@ -271,6 +301,12 @@ interface IClaimEscrow {
     error ClaimsNoWithdrawalPending(uint256 insurerOrg);
     /// @notice The withdrawal of `insurerOrg` executes only from `executableAt`.
     error ClaimsWithdrawalNotReady(uint256 insurerOrg, uint64 executableAt);
+    /// @notice The withdrawal of `insurerOrg`, executable from `executableAt`, lapsed after `lapsesAt`
+    ///         (now `nowTs`): a new request, with its notice, is needed.
+    error ClaimsWithdrawalLapsed(uint256 insurerOrg, uint64 executableAt, uint64 lapsesAt, uint256 nowTs);
+    /// @notice `insurerOrg` has `free` free funds of which `owed` are owed on claims: `amount` cannot be
+    ///         withdrawn (only `free - owed`).
+    error ClaimsWithdrawalTakesOwed(uint256 insurerOrg, uint256 free, uint256 owed, uint256 amount);
     /// @notice The deposit of `patientId` holds `balance`; `needed` are needed.
     error ClaimsInsufficientDeposit(uint256 patientId, uint256 balance, uint256 needed);
     /// @notice `payee` has no credit.
@@ -317,22 +353,25 @@ interface IClaimEscrow {
         uint40 end
     ) external returns (uint256 policyId);
 
-    /// @notice Pre-authorises `codeHash` under `policyId` for service dates up to `validUntil` (0 revokes).
-    ///         The policy's insurer.
-    function preauthorize(uint256 policyId, bytes32 codeHash, uint40 validUntil) external;
+    /// @notice Pre-authorises `codeHash` under `policyId` for services by `providerOrg` dated up to
+    ///         `validUntil` (0 revokes). It serves that provider only. The policy's insurer.
+    function preauthorize(uint256 policyId, uint256 providerOrg, bytes32 codeHash, uint40 validUntil) external;
 
     /// @notice Funds the caller's insurer escrow with `amount` (pulled with `transferFrom`). Fee-on-transfer
     ///         tokens are refused.
     function deposit(uint128 amount) external;
 
     /// @notice Asks to withdraw `amount` of free funds after `WITHDRAWAL_NOTICE` (replaces an earlier
-    ///         request). The funds stay free, so claims filed meanwhile are paid first.
+    ///         request). The funds stay free, so claims filed meanwhile are paid first. An active insurer,
+    ///         or the operator of a revoked Insurer (its free funds are not locked forever).
     function requestWithdrawal(uint128 amount) external;
 
-    /// @notice Cancels the caller's pending withdrawal.
+    /// @notice Cancels the caller's pending withdrawal. Same callers as `requestWithdrawal`.
     function cancelWithdrawal() external;
 
-    /// @notice Executes the caller's pending withdrawal once due, if free funds still cover it.
+    /// @notice Executes the caller's pending withdrawal once due and before it lapses
+    ///         (`WITHDRAWAL_WINDOW` after it became due), if free funds beyond what is owed on claims still
+    ///         cover it. Same callers as `requestWithdrawal`.
     function executeWithdrawal(address to) external;
 
     /// @notice Approves a claim under review for `benefit` (at most the rule amount; a reduction is the
@@ -350,10 +389,14 @@ interface IClaimEscrow {
 
     /// @notice Submits a claim. An operator of an active organisation holding BILL, within the plan's
     ///         timely-filing window; the evidence is a live record anchor of the policy's patient, who
-    ///         granted the insurer purpose PAYMENT. Below the auto-approve threshold it is adjudicated and
-    ///         paid at once; otherwise it waits for review.
-    /// @return claimId The dedupe key of (provider, policy, code, service date, line), laid out as
-    ///         `policyId << 208 | providerOrg << 160 | uint160(keccak256(abi.encode(codeHash, serviceDate, lineRef)))`.
+    ///         granted the insurer purpose PAYMENT, and the patient's data ties the provider to it: the
+    ///         provider is the record's custodian, or holds the patient's grant for the record's category,
+    ///         purpose TREATMENT. Below the auto-approve threshold it is adjudicated and paid at once;
+    ///         otherwise it waits for review. A repeat line (same provider, policy, code and service date
+    ///         as an existing claim that is not voided) always waits for review (`ReviewReason.RepeatService`).
+    /// @return claimId The first line's id `policyId << 208 | providerOrg << 160 |
+    ///         uint160(keccak256(abi.encode(codeHash, serviceDate)))`, or, for a repeat line, the same with
+    ///         `uint160(keccak256(abi.encode(codeHash, serviceDate, lineRef)))`.
     function submitClaim(
         uint256 policyId,
         bytes32 codeHash,
@@ -370,7 +413,8 @@ interface IClaimEscrow {
     function voidClaim(bytes32 claimId) external;
 
     /// @notice Appeals a denied claim once: it is adjudicated again (against today's accumulators) and
-    ///         reviewed again. The claim's provider, giving the claim's code, line and service date.
+    ///         reviewed again. Only a Denied claim, never appealed before (a void and resubmission keeps
+    ///         that mark). The claim's provider, giving the claim's code, line and service date.
     function appealClaim(bytes32 claimId, bytes32 codeHash, bytes32 lineRef, uint64 serviceDate) external;
 
     /// @notice Prompt pay: once the review window has passed, settles a claim under review at its rule
@@ -436,14 +480,17 @@ interface IClaimEscrow {
     /// @notice The accumulators of `policyId` for policy year `year` (0 = the first year).
     function accumulatorsOf(uint256 policyId, uint8 year) external view returns (Accumulators memory);
 
-    /// @notice The end of the pre-authorisation of `codeHash` under `policyId` (0 when none).
-    function preauthorizationOf(uint256 policyId, bytes32 codeHash) external view returns (uint40);
+    /// @notice The end of the pre-authorisation of `codeHash` under `policyId` for `providerOrg` (0 when none).
+    function preauthorizationOf(uint256 policyId, uint256 providerOrg, bytes32 codeHash) external view returns (uint40);
 
     /// @notice A claim's adjudication and state (zero when none).
     function getClaim(bytes32 claimId) external view returns (Claim memory);
 
     /// @notice An insurer's escrow.
     function escrowOf(uint256 insurerOrg) external view returns (Escrow memory);
+
+    /// @notice What `insurerOrg` owes on claims settled Owed (not yet paid): never withdrawable.
+    function owedOf(uint256 insurerOrg) external view returns (uint256);
 
     /// @notice An insurer's pending withdrawal (zero when none).
     function pendingWithdrawal(uint256 insurerOrg) external view returns (Withdrawal memory);
@@ -481,4 +528,7 @@ interface IClaimEscrow {
 
     /// @notice Notice between requesting and executing an insurer withdrawal.
     function WITHDRAWAL_NOTICE() external view returns (uint64);
+
+    /// @notice How long a matured withdrawal request stays executable before it lapses.
+    function WITHDRAWAL_WINDOW() external view returns (uint64);
 }

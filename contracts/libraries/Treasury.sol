@@ -6,6 +6,8 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IClaimEscrow} from "../interfaces/IClaimEscrow.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {Capabilities} from "./Capabilities.sol";
 
 /// @title Treasury
 /// @notice ClaimEscrow's money book (insurer escrows and withdrawals, provider credits, patient deposits
@@ -23,6 +25,8 @@ library Treasury {
     ///        writes the total, so the second access is warm.
     /// @param earmarks What a patient set aside from its deposit for a provider, under one policy (the cap
     ///        of the provider's authorisation, funded): patient shares are drawn from it.
+    /// @param owed What each insurer owes on claims settled Owed: its free funds beyond it only are
+    ///        withdrawable, so a deposit made to pay owed claims cannot be taken back instead.
     struct Store {
         uint248 liabilities;
         bool paused;
@@ -31,10 +35,16 @@ library Treasury {
         mapping(address payee => uint256) credits;
         mapping(uint256 patientId => uint256) deposits;
         mapping(uint256 policyId => mapping(uint256 providerOrg => uint256)) earmarks;
+        mapping(uint256 insurerOrg => uint256) owed;
     }
 
     /// @notice Notice between requesting and executing an insurer withdrawal.
     uint64 internal constant WITHDRAWAL_NOTICE = 7 days;
+    /// @notice How long a matured withdrawal stays executable. A constant, not a plan term: the escrow is
+    ///         the insurer's, shared by all its plans, and providers watching a request need one rule to
+    ///         know when it can hit. 3 days covers a weekend; a request then lapses, so the insurer cannot
+    ///         hold a matured request for months and fire it in front of a large claim.
+    uint64 internal constant WITHDRAWAL_WINDOW = 3 days;
     /// @notice Claim flag: the patient's due is still owed.
     uint8 internal constant FLAG_PATIENT_OWED = 4;
 
@@ -46,12 +56,36 @@ library Treasury {
         emit IClaimEscrow.EscrowDeposited(insurerOrg, msg.sender, amount);
     }
 
+    /// @notice The organisation of the caller (ClaimEscrow's) if it may request, cancel and execute a
+    ///         withdrawal: an operator of an active Insurer holding INSURE, or of a revoked Insurer.
+    ///         Revocation is final, so without this a revoked insurer's free funds would be locked
+    ///         forever; what it owes on claims and what is reserved for claims under review stay in escrow
+    ///         (`executeWithdrawal`). A suspended or expired insurer waits: it may be reinstated or renewed.
+    function withdrawingInsurer(IIdentityRegistry identity) external view returns (uint256 orgId) {
+        (uint256 activeOrg, IIdentityRegistry.OrgKind kind, uint32 capabilities) = identity.activeRoleOf(msg.sender);
+        if (activeOrg == 0) {
+            orgId = identity.organizationOf(msg.sender);
+            IIdentityRegistry.Organization memory org = identity.getOrganization(orgId);
+            if (orgId != 0 && org.status == IIdentityRegistry.OrgStatus.Revoked) {
+                if (org.kind == IIdentityRegistry.OrgKind.Insurer) return orgId;
+                revert IClaimEscrow.ClaimsNotInsurer(msg.sender);
+            }
+            // Names a suspended or expired organisation and why; returns for an account with none.
+            identity.requireActiveOrganization(msg.sender);
+            revert IClaimEscrow.ClaimsNotInsurer(msg.sender);
+        }
+        if (kind != IIdentityRegistry.OrgKind.Insurer || capabilities & Capabilities.INSURE == 0) {
+            revert IClaimEscrow.ClaimsNotInsurer(msg.sender);
+        }
+        return activeOrg;
+    }
+
     /// @notice Records `insurerOrg`'s request to withdraw `amount` after the notice.
     function requestWithdrawal(Store storage s, uint256 insurerOrg, uint128 amount) external {
         if (amount == 0) revert IClaimEscrow.ClaimsZeroAmount();
         uint64 executableAt = uint64(block.timestamp) + WITHDRAWAL_NOTICE;
         s.withdrawals[insurerOrg] = IClaimEscrow.Withdrawal({amount: amount, executableAt: executableAt});
-        emit IClaimEscrow.WithdrawalRequested(insurerOrg, amount, executableAt);
+        emit IClaimEscrow.WithdrawalRequested(insurerOrg, amount, executableAt, executableAt + WITHDRAWAL_WINDOW);
     }
 
     /// @notice Drops `insurerOrg`'s pending withdrawal.
@@ -61,14 +95,21 @@ library Treasury {
         emit IClaimEscrow.WithdrawalCancelled(insurerOrg);
     }
 
-    /// @notice Pays `insurerOrg`'s due withdrawal to `to` from its free funds.
+    /// @notice Pays `insurerOrg`'s due, unlapsed withdrawal to `to` from its free funds beyond what it owes.
     function executeWithdrawal(Store storage s, IERC20 token, uint256 insurerOrg, address to) external {
         if (to == address(0)) revert IClaimEscrow.ClaimsZeroAddress();
         IClaimEscrow.Withdrawal memory w = s.withdrawals[insurerOrg];
         if (w.amount == 0) revert IClaimEscrow.ClaimsNoWithdrawalPending(insurerOrg);
         if (block.timestamp < w.executableAt) revert IClaimEscrow.ClaimsWithdrawalNotReady(insurerOrg, w.executableAt);
+        uint64 lapsesAt = w.executableAt + WITHDRAWAL_WINDOW;
+        if (block.timestamp > lapsesAt) {
+            revert IClaimEscrow.ClaimsWithdrawalLapsed(insurerOrg, w.executableAt, lapsesAt, block.timestamp);
+        }
         IClaimEscrow.Escrow storage escrow = s.escrows[insurerOrg];
-        if (escrow.free < w.amount) revert IClaimEscrow.ClaimsInsufficientEscrow(insurerOrg, escrow.free, w.amount);
+        uint256 free = escrow.free;
+        if (free < w.amount) revert IClaimEscrow.ClaimsInsufficientEscrow(insurerOrg, free, w.amount);
+        uint256 owed = s.owed[insurerOrg];
+        if (free - w.amount < owed) revert IClaimEscrow.ClaimsWithdrawalTakesOwed(insurerOrg, free, owed, w.amount);
         delete s.withdrawals[insurerOrg];
         escrow.free -= w.amount;
         s.liabilities -= w.amount;
@@ -133,6 +174,7 @@ library Treasury {
         uint40 amount = c.benefit;
         if (escrow.free < amount) revert IClaimEscrow.ClaimsInsufficientEscrow(insurerOrg, escrow.free, amount);
         escrow.free -= amount;
+        s.owed[insurerOrg] -= amount;
         c.status = IClaimEscrow.ClaimStatus.Paid;
         s.liabilities -= uint248(amount);
         emit IClaimEscrow.OwedBenefitPaid(claimId, amount);

@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 
 /// @notice Test-only IdentityRegistry stand-in for Solidity tests: the views ClaimEscrow asks
-///         (`activeRoleOf`, `isPatient`, `canActForPatient`), with settable answers.
+///         (`activeRoleOf`, `requireActiveOrganization`, `organizationOf`, `getOrganization`, `isPatient`,
+///         `canActForPatient`), with settable answers.
 contract MockClaimsIdentity {
     mapping(address account => uint256 orgId) public orgIdOf;
     mapping(uint256 orgId => IIdentityRegistry.Organization) private _orgs;
@@ -21,6 +22,10 @@ contract MockClaimsIdentity {
             companyPrefix: 0,
             prefixLength: 0
         });
+    }
+
+    function setStatus(uint256 orgId, IIdentityRegistry.OrgStatus status) external {
+        _orgs[orgId].status = status;
     }
 
     function setPatient(uint256 patientId, address controller) external {
@@ -43,6 +48,14 @@ contract MockClaimsIdentity {
         if (orgId != 0 && status != IIdentityRegistry.OrgStatus.Active) {
             revert IIdentityRegistry.IdentityOrganizationNotActive(orgId, status);
         }
+    }
+
+    function organizationOf(address account) external view returns (uint256) {
+        return orgIdOf[account];
+    }
+
+    function getOrganization(uint256 orgId) external view returns (IIdentityRegistry.Organization memory) {
+        return _orgs[orgId];
     }
 
     function canActForPatient(address account, uint256 patientId) external view returns (bool) {

@@ -2,17 +2,36 @@
 pragma solidity 0.8.30;
 
 import {IClaimsRecords} from "../interfaces/IClaimsRecords.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
 
-/// @notice Test-only RecordRegistry stand-in: a record is live for the patient it was set for (one slot
-///         per record, like the real registry's first anchor slot).
+/// @notice Test-only RecordRegistry stand-in: a record of one patient, with its custodian, category and
+///         status as set (test only: two slots).
 contract MockClaimsRecords is IClaimsRecords {
-    mapping(bytes32 recordId => uint256 livePatientId) public livePatientOf;
-
-    function setRecord(bytes32 recordId, uint256 patientId, bool isLive) external {
-        livePatientOf[recordId] = isLive ? patientId : 0;
+    struct Entry {
+        uint256 patientId;
+        uint64 custodianOrg;
+        uint8 category;
+        IRecordRegistry.RecordStatus status;
     }
 
-    function isLiveRecordOf(bytes32 recordId, uint256 patientId) external view returns (bool) {
-        return patientId != 0 && livePatientOf[recordId] == patientId;
+    mapping(bytes32 recordId => Entry) public entries;
+
+    /// @notice A record of `patientId` held by `custodianOrg` (0: the patient's own), live or retracted.
+    function setRecord(bytes32 recordId, uint256 patientId, uint64 custodianOrg, uint8 category, bool isLive) external {
+        entries[recordId] = Entry({
+            patientId: patientId,
+            custodianOrg: custodianOrg,
+            category: category,
+            status: isLive ? IRecordRegistry.RecordStatus.Live : IRecordRegistry.RecordStatus.Retracted
+        });
+    }
+
+    function recordFor(
+        bytes32 recordId,
+        uint256 patientId
+    ) external view returns (uint64 custodianOrg, uint8 category, IRecordRegistry.RecordStatus status, bool ofPatient) {
+        Entry memory e = entries[recordId];
+        ofPatient = e.status != IRecordRegistry.RecordStatus.None && e.patientId == patientId;
+        return (e.custodianOrg, e.category, e.status, ofPatient);
     }
 }

@@ -92,7 +92,7 @@ export async function benchClaims(sys: BenchSystem): Promise<Measure> {
   async function submit(policyId: bigint, code: string, amount: bigint, e: ClaimEscrow = escrow) {
     const lineRef = s.hash();
     const recordId = await evidence();
-    const claimId = claimIdOf(provider, policyId, code, SERVICE_DATE, lineRef);
+    const claimId = claimIdOf(provider, policyId, code, SERVICE_DATE); // a first line (fresh policies)
     const tx = e.connect(providerOp).submitClaim(policyId, code, lineRef, amount, SERVICE_DATE, recordId);
     return { claimId, lineRef, tx };
   }
@@ -132,7 +132,10 @@ export async function benchClaims(sys: BenchSystem): Promise<Measure> {
       escrow.connect(insurerOp).bindPolicy(main.planId, patientId, POLICY_START, POLICY_START + YEAR),
     );
     const policyP = await bind(main.planId);
-    await m("ClaimEscrow.preauthorize", escrow.connect(insurerOp).preauthorize(policyP, main.code, Number(FAR)));
+    await m(
+      "ClaimEscrow.preauthorize",
+      escrow.connect(insurerOp).preauthorize(policyP, provider, main.code, Number(FAR)),
+    );
 
     // Money in.
     await m("ClaimEscrow.deposit", escrow.connect(insurer2Op).deposit(10_000n * USD), {
@@ -266,7 +269,6 @@ export async function benchClaims(sys: BenchSystem): Promise<Measure> {
     // Insurer withdrawals: requested, cancelled, requested again and executed after the notice.
     await m("ClaimEscrow.requestWithdrawal", escrow.connect(insurerOp).requestWithdrawal(1_000n * USD));
     await m("ClaimEscrow.cancelWithdrawal", escrow.connect(insurerOp).cancelWithdrawal());
-    await mined(escrow.connect(insurerOp).requestWithdrawal(1_000n * USD));
 
     // Prompt pay: a claim under review, once its window has passed.
     policyId = await fresh();
@@ -276,6 +278,9 @@ export async function benchClaims(sys: BenchSystem): Promise<Measure> {
     await m("ClaimEscrow.settleClaim", escrow.connect(providerOp).settleClaim(late.claimId), {
       note: "prompt pay after the review window",
     });
+    // Requested again, executed after the notice and before the request lapses.
+    await mined(escrow.connect(insurerOp).requestWithdrawal(1_000n * USD));
+    await sys.increaseTime(7n * DAY);
     await m("ClaimEscrow.executeWithdrawal", escrow.connect(insurerOp).executeWithdrawal(s.address()), {
       note: "after the 7-day notice, to a new address",
     });

@@ -198,10 +198,10 @@ export async function claimsChapter(
     `claims ${usd(largeAmount)} for ${ECG} (over the threshold: it goes to review)`,
     Promise.resolve(largeReceipt),
   );
-  const largeId = claimIdOf(hospital.id, policyId, codeHash(ECG), serviceDate, largeLine);
+  const largeId = claimIdOf(hospital.id, policyId, codeHash(ECG), serviceDate); // the first ECG line that day
   const parts = claimIdParts(largeId);
   note(
-    `its id ${largeId.slice(0, 10)}…${largeId.slice(-4)} packs policy ${parts.policyId}, provider ${parts.providerOrg} and a hash of code, date and line: no patient`,
+    `its id ${largeId.slice(0, 10)}…${largeId.slice(-4)} packs policy ${parts.policyId}, provider ${parts.providerOrg} and a hash of code and date (the dedupe key): no patient`,
   );
   const review = eventOf(claims, largeReceipt, "ClaimReviewOpened");
   const largeEob = toEob(eventOf(claims, largeReceipt, "ClaimSubmitted").eob as Result);

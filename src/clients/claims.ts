@@ -33,6 +33,16 @@ export const ClaimStatus = { None: 0, Pending: 1, Denied: 2, Paid: 3, Owed: 4, V
 /** The name of a claim status. */
 export type ClaimStatusName = keyof typeof ClaimStatus;
 
+/** `IClaimEscrow.ReviewReason`: why a claim waits for the insurer's review (`ClaimReviewOpened.reason`). */
+export const ReviewReason = { AboveThreshold: 0, RepeatService: 1, Appeal: 2 } as const;
+
+/** Why a claim waits for review, in words, by `ReviewReason` value. */
+export const REVIEW_REASONS: Record<number, string> = {
+  [ReviewReason.AboveThreshold]: "at or over the auto-approve threshold",
+  [ReviewReason.RepeatService]: "a repeat of a service already billed",
+  [ReviewReason.Appeal]: "an appeal",
+};
+
 /** `Claim.flags` bits (ClaimEscrow.sol, Treasury.sol). */
 export const ClaimFlag = { APPEALED: 1, ESCROW_RESERVED: 2, PATIENT_SHARE_OWED: 4 } as const;
 /** The name of a claim flag. */

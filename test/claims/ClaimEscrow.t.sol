@@ -20,10 +20,12 @@ contract ClaimEscrowTest is ClaimsBase {
         assertEq(token.balanceOf(address(escrow)), escrow.totalLiabilities(), "balance equals liabilities");
     }
 
-    function test_RevertWhen_sameLineClaimedTwice() public {
-        bytes32 id = _submit(uint40(100 * USD), keccak256("line"));
+    function test_RevertWhen_sameRepeatLineClaimedTwice() public {
+        _submit(uint40(100 * USD), keccak256("line"));
+        bytes32 repeat = _submit(uint40(100 * USD), keccak256("line")); // a repeat: reviewed
+        assertEq(uint256(escrow.getClaim(repeat).status), uint256(IClaimEscrow.ClaimStatus.Pending), "reviewed");
         vm.prank(provider);
-        vm.expectRevert(abi.encodeWithSelector(IClaimEscrow.ClaimsDuplicate.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(IClaimEscrow.ClaimsDuplicate.selector, repeat));
         escrow.submitClaim(
             policyId,
             CODE,

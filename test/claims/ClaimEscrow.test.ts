@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { AuthorizeProviderTypes, medchainDomain, WithdrawDepositTypes } from "../../src/eip712.ts";
-import { claimId as claimIdTwin, procedureCodeHash, randomId } from "../../src/ids.ts";
+import { claimId as claimIdTwin, procedureCodeHash, randomId, repeatClaimId } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
 import type { BlocklistToken, ReentrantToken } from "../../typechain-types/index.ts";
 import { type ClaimsEthers, defaultTerms, deployClaims, rule, USD } from "../helpers/claims.ts";
@@ -15,6 +15,7 @@ const { time } = networkHelpers;
 const E = ethers as unknown as ClaimsEthers;
 
 const Status = { None: 0n, Pending: 1n, Denied: 2n, Paid: 3n, Owed: 4n, Voided: 5n };
+const ReviewReason = { AboveThreshold: 0n, RepeatService: 1n, Appeal: 2n };
 const FLAG_APPEALED = 1n;
 const FLAG_RESERVED = 2n;
 const FLAG_PATIENT_OWED = 4n;
@@ -293,23 +294,23 @@ describe("ClaimEscrow", function () {
         f.escrow.connect(f.providerOp).submitClaim(f.policyId, code, randomHash(), 100n, serviceDate, record),
       )
         .to.be.revertedWithCustomError(f.escrow, "ClaimsPreauthorizationRequired")
-        .withArgs(f.policyId, code);
+        .withArgs(f.policyId, f.providerOrg, code);
       const until = serviceDate + HOUR;
-      await expect(f.escrow.connect(f.insurerOp).preauthorize(f.policyId, code, until))
+      await expect(f.escrow.connect(f.insurerOp).preauthorize(f.policyId, f.providerOrg, code, until))
         .to.emit(f.escrow, "PreauthorizationGranted")
-        .withArgs(f.policyId, code, until);
-      expect(await f.escrow.preauthorizationOf(f.policyId, code)).to.equal(until);
+        .withArgs(f.policyId, f.providerOrg, code, until);
+      expect(await f.escrow.preauthorizationOf(f.policyId, f.providerOrg, code)).to.equal(until);
       const { claimId } = await f.submit(f.policyId, code, 100n * USD, { serviceDate, recordId: record });
       expect((await f.escrow.getClaim(claimId)).status).to.equal(Status.Paid);
     });
 
     it("refuses an unknown policy and another insurer", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
-      await expect(f.escrow.connect(f.insurerOp).preauthorize(77n, randomHash(), 1n))
+      await expect(f.escrow.connect(f.insurerOp).preauthorize(77n, f.providerOrg, randomHash(), 1n))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsUnknownPolicy")
         .withArgs(77n);
       const other = await f.registerOrg("Insurer", Capabilities.INSURE, f.insurer2Op);
-      await expect(f.escrow.connect(f.insurer2Op).preauthorize(f.policyId, randomHash(), 1n))
+      await expect(f.escrow.connect(f.insurer2Op).preauthorize(f.policyId, f.providerOrg, randomHash(), 1n))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsWrongOrganization")
         .withArgs(f.insurerOrg, other);
     });
@@ -360,7 +361,9 @@ describe("ClaimEscrow", function () {
       const amount = 100_000n * USD;
       const tx = f.escrow.connect(f.insurerOp).requestWithdrawal(amount);
       const executableAt = (await now(ethers)) + 1n + 7n * DAY;
-      await expect(tx).to.emit(f.escrow, "WithdrawalRequested").withArgs(f.insurerOrg, amount, executableAt);
+      await expect(tx)
+        .to.emit(f.escrow, "WithdrawalRequested")
+        .withArgs(f.insurerOrg, amount, executableAt, executableAt + 3n * DAY);
       expect((await f.escrow.pendingWithdrawal(f.insurerOrg)).amount).to.equal(amount);
       await expect(f.escrow.connect(f.insurerOp).executeWithdrawal(f.insurerOp.address))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsWithdrawalNotReady")
@@ -423,7 +426,7 @@ describe("ClaimEscrow", function () {
       const serviceDate = (await now(ethers)) - DAY;
       const lineRef = randomHash();
       const record = await f.evidence();
-      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate, lineRef);
+      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate);
       const tx = f.escrow
         .connect(f.providerOp)
         .submitClaim(f.policyId, f.plan.codes.A, lineRef, 900n * USD, serviceDate, record);
@@ -461,13 +464,13 @@ describe("ClaimEscrow", function () {
       const serviceDate = (await now(ethers)) - DAY;
       const lineRef = randomHash();
       const record = await f.evidence();
-      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate, lineRef);
+      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate);
       const tx = f.escrow
         .connect(f.providerOp)
         .submitClaim(f.policyId, f.plan.codes.A, lineRef, 1_000n * USD, serviceDate, record);
       const deadline = (await now(ethers)) + 1n + 14n * DAY;
       // 1,000: deductible 500, base 500 at 80% = 400.
-      await expect(tx).to.emit(f.escrow, "ClaimReviewOpened").withArgs(id, deadline, true);
+      await expect(tx).to.emit(f.escrow, "ClaimReviewOpened").withArgs(id, deadline, true, ReviewReason.AboveThreshold);
       await expect(tx).to.not.emit(f.escrow, "ClaimSettled");
       const claim = await f.escrow.getClaim(id);
       expect(claim.status).to.equal(Status.Pending);
@@ -517,7 +520,7 @@ describe("ClaimEscrow", function () {
       const serviceDate = (await now(ethers)) - DAY;
       const lineRef = randomHash();
       const record = await f.evidence();
-      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.X, serviceDate, lineRef);
+      const id = claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.X, serviceDate);
       await expect(
         f.escrow.connect(f.providerOp).submitClaim(f.policyId, f.plan.codes.X, lineRef, 500n, serviceDate, record),
       )
@@ -530,14 +533,16 @@ describe("ClaimEscrow", function () {
       expect((await f.escrow.accumulatorsOf(f.policyId, 0)).deductibleMet).to.equal(0n);
     });
 
-    it("refuses the same (provider, policy, code, service date, line) twice", async function () {
+    it("sends a second line of the same service to review, and refuses the same repeat twice", async function () {
       const f = await networkHelpers.loadFixture(claimsFixture);
       const { claimId, serviceDate, lineRef } = await submitCode(f, "A", 100n * USD);
+      expect(claimId).to.equal(claimIdTwin(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate));
+      const repeat = await submitCode(f, "A", 50n * USD, { serviceDate, lineRef });
+      expect(repeat.claimId).to.equal(repeatClaimId(f.providerOrg, f.policyId, f.plan.codes.A, serviceDate, lineRef));
+      expect((await f.escrow.getClaim(repeat.claimId)).status).to.equal(Status.Pending);
       await expect(submitCode(f, "A", 50n * USD, { serviceDate, lineRef }))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsDuplicate")
-        .withArgs(claimId);
-      // Another line of the same visit is a different claim.
-      await submitCode(f, "A", 50n * USD, { serviceDate });
+        .withArgs(repeat.claimId);
     });
 
     it("refuses unknown policies and services outside the policy, in the future or filed late", async function () {
@@ -587,7 +592,7 @@ describe("ClaimEscrow", function () {
       )
         .to.be.revertedWithCustomError(f.escrow, "ClaimsEvidenceNotLive")
         .withArgs(otherPatientRecord);
-      await f.records.setRecord(record, f.patientId, false);
+      await f.records.setRecord(record, f.patientId, f.providerOrg, 0, false);
       await expect(f.escrow.connect(f.providerOp).submitClaim(f.policyId, code, randomHash(), 1n, t, record))
         .to.be.revertedWithCustomError(f.escrow, "ClaimsEvidenceNotLive")
         .withArgs(record);
@@ -729,7 +734,7 @@ describe("ClaimEscrow", function () {
       await expect(tx)
         .to.emit(f.escrow, "ClaimAppealed")
         .withArgs(claimId, [2_000n * USD, 2_000n * USD, 0n, 0n, 1_600n * USD, 400n * USD, 0n]);
-      await expect(tx).to.emit(f.escrow, "ClaimReviewOpened").withArgs(claimId, deadline, true);
+      await expect(tx).to.emit(f.escrow, "ClaimReviewOpened").withArgs(claimId, deadline, true, ReviewReason.Appeal);
       const claim = await f.escrow.getClaim(claimId);
       expect(claim.status).to.equal(Status.Pending);
       expect(claim.flags).to.equal(FLAG_APPEALED | FLAG_RESERVED);

@@ -57,7 +57,7 @@ abstract contract ClaimsBase is Test {
         identity.setOrganization(provider, PROVIDER_ORG, IIdentityRegistry.OrgKind.Provider, Capabilities.BILL);
         identity.setPatient(PATIENT, patient);
         consent.setAccess(PATIENT, INSURER_ORG, true);
-        records.setRecord(RECORD, PATIENT, true);
+        records.setRecord(RECORD, PATIENT, uint64(PROVIDER_ORG), 0, true);
         vm.warp(400 days);
 
         bytes32[] memory codes = new bytes32[](1);

@@ -7,7 +7,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { BaseContract, ContractTransactionReceipt } from "ethers";
 
-import { claimId as claimIdTwin, procedureCodeHash, randomSalt } from "../../src/ids.ts";
+import { claimId as claimIdTwin, procedureCodeHash, randomSalt, repeatClaimId } from "../../src/ids.ts";
 import { Capabilities } from "../../src/roles.ts";
 import type { ClaimEscrow, MockClaimsConsent, MockClaimsRecords, TestStablecoin } from "../../typechain-types/index.ts";
 import { DAY, deployIdentity, type Ethers, now, randomHash, wireContract, YEAR } from "./identity.ts";
@@ -138,10 +138,10 @@ export async function deployClaims(ethers: ClaimsEthers, tokenName = "TestStable
     return (await escrow.queryFilter(escrow.filters.PolicyBound())).at(-1)!.args.policyId;
   }
 
-  /** A live record of `pid`. */
-  async function evidence(pid: bigint = patientId): Promise<string> {
+  /** A live record of `pid` held by `custodian` (the provider by default; 0: the patient's own), of `category`. */
+  async function evidence(pid: bigint = patientId, custodian: bigint = providerOrg, category = 0): Promise<string> {
     const recordId = randomHash();
-    await records.setRecord(recordId, pid, true);
+    await records.setRecord(recordId, pid, custodian, category, true);
     return recordId;
   }
 
@@ -154,13 +154,25 @@ export async function deployClaims(ethers: ClaimsEthers, tokenName = "TestStable
   ): Promise<{ claimId: string; receipt: ContractTransactionReceipt; serviceDate: bigint; lineRef: string }> {
     const serviceDate = opts.serviceDate ?? (await now(ethers)) - DAY;
     const lineRef = opts.lineRef ?? randomHash();
-    const recordId = opts.recordId ?? (await evidence());
+    const recordId = opts.recordId ?? (await evidence(patientId, opts.org ?? providerOrg));
     const tx = await escrow
       .connect(opts.op ?? providerOp)
       .submitClaim(policyId, codeHash, lineRef, amount, serviceDate, recordId);
     const receipt = (await tx.wait())!;
+    const submitted = receipt.logs
+      .map((log) => escrow.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "ClaimSubmitted");
+    const id = submitted!.args.claimId as string;
+    // The SDK twin agrees: the first line's id, or a repeat's.
+    const org = opts.org ?? providerOrg;
+    if (
+      id !== claimIdTwin(org, policyId, codeHash, serviceDate) &&
+      id !== repeatClaimId(org, policyId, codeHash, serviceDate, lineRef)
+    ) {
+      throw new Error(`claim id ${id} is neither twin`);
+    }
     return {
-      claimId: claimIdTwin(opts.org ?? providerOrg, policyId, codeHash, serviceDate, lineRef),
+      claimId: id,
       receipt,
       serviceDate,
       lineRef,

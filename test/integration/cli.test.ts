@@ -599,6 +599,12 @@ describe("Command line (npx hardhat medchain …)", function () {
         .connect(patient)
         .grant(patientId, insurerOrg, Category.BILLING, Action.READ, Purpose.PAYMENT, 0, now + 90n * DAY),
     );
+    // The patient anchors the record itself, so the provider is tied to the service by its TREATMENT grant.
+    await c.mined(
+      c.consent
+        .connect(patient)
+        .grant(patientId, providerOrg, Category.BILLING, Action.READ, Purpose.TREATMENT, 0, now + 90n * DAY),
+    );
     const recordId = hexlify(randomBytes(32));
     await c.mined(
       c.records
@@ -631,15 +637,14 @@ describe("Command line (npx hardhat medchain …)", function () {
     await c.mined(c.claims.connect(insurerOp).deposit(10_000n * USD));
     await c.mined(c.claims.connect(providerOp).setPayoutAddress(payout.address));
     const serviceDate = now - DAY;
-    const submit = async (amount: bigint) => {
+    // Two services on two days: each is a first line (a second line of one service would be a repeat).
+    const submit = async (amount: bigint, date: bigint) => {
       const lineRef = hexlify(randomBytes(32));
-      await c.mined(
-        c.claims.connect(providerOp).submitClaim(policyId, codeHash, lineRef, amount, serviceDate, recordId),
-      );
-      return claimIdOf(providerOrg, policyId, codeHash, serviceDate, lineRef);
+      await c.mined(c.claims.connect(providerOp).submitClaim(policyId, codeHash, lineRef, amount, date, recordId));
+      return claimIdOf(providerOrg, policyId, codeHash, date);
     };
-    const claimPaid = await submit(250n * USD); // below the auto-approve threshold: paid at once
-    const claimReviewed = await submit(2_000n * USD); // above it: the insurer reviews it
+    const claimPaid = await submit(250n * USD, serviceDate); // below the auto-approve threshold: paid at once
+    const claimReviewed = await submit(2_000n * USD, serviceDate - DAY); // above it: the insurer reviews it
     c.provider.destroy();
 
     const [paid, reviewed] = await Promise.all([

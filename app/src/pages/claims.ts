@@ -4,6 +4,7 @@
  */
 import { isHexString } from "ethers";
 
+import { REVIEW_REASONS } from "../../../src/clients/claims.ts";
 import type { Chain } from "../chain.ts";
 import { type ClaimEvent, type ClaimView, claimView, DENIAL_REASONS } from "../claims.ts";
 import { errorText, formatAmount, formatDate, h, short, show, status, time } from "../dom.ts";
@@ -129,7 +130,7 @@ export function claimsPage(chain: Chain, initial?: string): HTMLElement {
       case "ClaimSubmitted":
         return `Submitted by ${chain.orgName(a.providerOrg as bigint)} for ${money((a.eob as { submitted: bigint }).submitted)}; adjudicated by the plan's rules`;
       case "ClaimReviewOpened":
-        return `Sent to the insurer's review, to be decided by ${formatDate(a.reviewDeadline as bigint)}${a.reserved ? " (escrow reserved)" : ""}`;
+        return `Sent to the insurer's review (${REVIEW_REASONS[Number(a.reason)] ?? "reviewed"}), to be decided by ${formatDate(a.reviewDeadline as bigint)}${a.reserved ? " (escrow reserved)" : ""}`;
       case "ClaimApproved":
         return a.promptPay
           ? `Approved by prompt pay after the review window: ${money(a.approvedBenefit as bigint)}`

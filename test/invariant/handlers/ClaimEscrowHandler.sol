@@ -19,6 +19,7 @@ contract ClaimEscrowHandler {
         bytes32 lineRef;
         uint64 serviceDate;
         address provider;
+        bytes32 recordId;
         uint256 ruleBenefit;
     }
 
@@ -35,17 +36,29 @@ contract ClaimEscrowHandler {
     bytes32[2] public codes;
 
     bytes32[] public claimIds;
-    mapping(bytes32 claimId => Meta) public meta;
+    mapping(bytes32 claimId => Meta) private meta;
     mapping(bytes32 claimId => bool) public known;
     mapping(bytes32 claimId => uint256) public timesPaid;
     mapping(bytes32 claimId => IClaimEscrow.ClaimStatus) private _lastStatus;
     uint256 private _lines;
 
+    // Ghosts of the money rules: what the insurer deposited and withdrew; whether a withdrawal ever left
+    // less free funds than owed on claims; how often a provider with no tie to the patient's data tried to
+    // claim, and whether it ever got a claim in.
+    uint256 public deposited;
+    uint256 public withdrawn;
+    bool public withdrawalTookOwed;
+    uint256 public rogueAttempts;
+    bool public rogueClaimAccepted;
+    bool public appealedTwice;
+    address public rogue;
+    bytes32[2] public records;
+
     // Ghost counters: actions called and actions that succeeded (every action is built to succeed; with
     // failOnRevert a revert fails the campaign, so called == ran is the check that inputs stay valid).
     mapping(string action => uint256) public called;
     mapping(string action => uint256) public ran;
-    string[12] public actions = [
+    string[14] public actions = [
         "deposit",
         "withdraw",
         "submit",
@@ -57,7 +70,9 @@ contract ClaimEscrowHandler {
         "payOwed",
         "patientFund",
         "collect",
-        "sweep"
+        "sweep",
+        "rogueSubmit",
+        "withdrawOwed"
     ];
 
     constructor(
@@ -87,6 +102,15 @@ contract ClaimEscrowHandler {
         codes = codes_;
     }
 
+    /// @notice The evidence records providers cite, and the rogue provider's operator (set once, after
+    ///         construction: the constructor's arguments would not fit the stack). Later calls (the fuzzer's)
+    ///         change nothing.
+    function setRecordsAndRogue(bytes32[2] memory records_, address rogue_) external {
+        if (rogue != address(0)) return;
+        records = records_;
+        rogue = rogue_;
+    }
+
     // ------------------------------------------------------------------ actions
 
     function deposit(uint256 amount) external {
@@ -97,8 +121,8 @@ contract ClaimEscrowHandler {
 
     function withdraw(uint256 amount) external {
         called["withdraw"]++;
-        if (escrow.escrowOf(1).free == 0) _deposit(1_000 * _USD);
-        _withdraw(_bound(amount, 1, escrow.escrowOf(1).free));
+        if (_withdrawable() == 0) _deposit(escrow.owedOf(1) + 1_000 * _USD);
+        _withdraw(_bound(amount, 1, _withdrawable()));
         ran["withdraw"]++;
     }
 
@@ -134,9 +158,19 @@ contract ClaimEscrowHandler {
             _deny(id);
         }
         Meta storage m = meta[id];
-        _VM.prank(m.provider);
-        escrow.appealClaim(id, m.codeHash, m.lineRef, m.serviceDate);
-        m.ruleBenefit = escrow.getClaim(id).benefit;
+        if (escrow.getClaim(id).flags & 1 != 0) {
+            // Appealed before it was voided and filed again under the same id: the appeal stays once only.
+            _VM.prank(m.provider);
+            try escrow.appealClaim(id, m.codeHash, m.lineRef, m.serviceDate) {
+                appealedTwice = true;
+            } catch (bytes memory reason) {
+                if (bytes4(reason) != IClaimEscrow.ClaimsAlreadyAppealed.selector) appealedTwice = true;
+            }
+        } else {
+            _VM.prank(m.provider);
+            escrow.appealClaim(id, m.codeHash, m.lineRef, m.serviceDate);
+            m.ruleBenefit = escrow.getClaim(id).benefit;
+        }
         _observe(id);
         ran["appeal"]++;
     }
@@ -166,8 +200,9 @@ contract ClaimEscrowHandler {
         called["payOwed"]++;
         (bytes32 id, bool found) = _find(seed, IClaimEscrow.ClaimStatus.Owed, false, false);
         if (!found) {
-            // Drain the free funds, then a full-rate claim on a fresh policy year is approved but owed.
-            uint256 free = escrow.escrowOf(1).free;
+            // Nothing is owed: drain the free funds, then a full-rate claim on a fresh policy year is
+            // approved but owed.
+            uint256 free = _withdrawable();
             if (free > 0) _withdraw(free);
             id = _submit(seed | (1 << 16), 999 * _USD, _freshPolicy());
         }
@@ -220,7 +255,64 @@ contract ClaimEscrowHandler {
         ran["sweep"]++;
     }
 
+    /// @notice The attack of issue #12 §1: an accredited provider with a payout address cites the patient's
+    ///         record it neither holds nor has a grant for, under the threshold. Always refused.
+    function rogueSubmit(uint256 seed, uint256 amount) external {
+        called["rogueSubmit"]++;
+        rogueAttempts++;
+        uint256 policyId = policies[seed % policies.length];
+        _VM.prank(rogue);
+        try
+            escrow.submitClaim(
+                policyId,
+                codes[(seed >> 8) % 2],
+                keccak256(abi.encode("rogue", seed)),
+                uint40(_bound(amount, 1, 999 * _USD)),
+                uint64(block.timestamp - 1 days),
+                records[(seed >> 16) % 2]
+            )
+        returns (bytes32) {
+            rogueClaimAccepted = true;
+        } catch (bytes memory reason) {
+            if (bytes4(reason) != IClaimEscrow.ClaimsProviderNotTiedToService.selector) rogueClaimAccepted = true;
+        }
+        ran["rogueSubmit"]++;
+    }
+
+    /// @notice The insurer tries to withdraw money owed on claims (all its free funds while some is owed):
+    ///         always refused with `ClaimsWithdrawalTakesOwed`; a refusal for another reason is recorded too.
+    function withdrawOwed(uint256 seed) external {
+        called["withdrawOwed"]++;
+        uint256 owed = escrow.owedOf(1);
+        uint256 free = escrow.escrowOf(1).free;
+        if (owed != 0 && free != 0) {
+            _VM.prank(insurer);
+            escrow.requestWithdrawal(uint128(free - (seed % (owed < free ? owed : free))));
+            _VM.warp(block.timestamp + escrow.WITHDRAWAL_NOTICE());
+            _VM.prank(insurer);
+            try escrow.executeWithdrawal(insurer) {
+                withdrawalTookOwed = true;
+            } catch (bytes memory reason) {
+                bytes4 sel = bytes4(reason);
+                if (sel != IClaimEscrow.ClaimsWithdrawalTakesOwed.selector) {
+                    if (sel != IClaimEscrow.ClaimsInsufficientEscrow.selector) withdrawalTookOwed = true;
+                }
+            }
+            _VM.prank(insurer);
+            escrow.cancelWithdrawal();
+        }
+        ran["withdrawOwed"]++;
+    }
+
     // ------------------------------------------------------------------ views for the invariants
+
+    function recordOf(bytes32 id) external view returns (bytes32) {
+        return meta[id].recordId;
+    }
+
+    function ruleBenefitOf(bytes32 id) external view returns (uint256) {
+        return meta[id].ruleBenefit;
+    }
 
     function claimCount() external view returns (uint256) {
         return claimIds.length;
@@ -235,6 +327,12 @@ contract ClaimEscrowHandler {
     }
 
     // ------------------------------------------------------------------ internal
+
+    function _withdrawable() private view returns (uint256) {
+        uint256 free = escrow.escrowOf(1).free;
+        uint256 owed = escrow.owedOf(1);
+        return free > owed ? free - owed : 0;
+    }
 
     /// @dev Counts each move into Paid (a claim is paid at most once over its life).
     function _observe(bytes32 id) private {
@@ -299,10 +397,11 @@ contract ClaimEscrowHandler {
             lineRef: keccak256(abi.encode("line", ++_lines)),
             serviceDate: uint64(block.timestamp - 1 days),
             provider: providers[seed % 2],
+            recordId: records[(seed >> 24) % 2],
             ruleBenefit: 0
         });
         _VM.prank(m.provider);
-        id = escrow.submitClaim(m.policyId, m.codeHash, m.lineRef, uint40(amount), m.serviceDate, keccak256("record"));
+        id = escrow.submitClaim(m.policyId, m.codeHash, m.lineRef, uint40(amount), m.serviceDate, m.recordId);
         m.ruleBenefit = escrow.getClaim(id).benefit;
         meta[id] = m;
         if (!known[id]) {
@@ -322,6 +421,7 @@ contract ClaimEscrowHandler {
         _mintAndApprove(insurer, amount);
         _VM.prank(insurer);
         escrow.deposit(uint128(amount));
+        deposited += amount;
     }
 
     function _withdraw(uint256 amount) private {
@@ -330,6 +430,8 @@ contract ClaimEscrowHandler {
         _VM.warp(block.timestamp + escrow.WITHDRAWAL_NOTICE());
         _VM.prank(insurer);
         escrow.executeWithdrawal(insurer);
+        withdrawn += amount;
+        if (escrow.escrowOf(1).free < escrow.owedOf(1)) withdrawalTookOwed = true;
     }
 
     /// @dev A new policy of the patient from yesterday (fresh accumulators).
