@@ -16,7 +16,7 @@ import { decryptRecord, RecordCryptoError } from "../../../src/crypto.ts";
 import { type KeyWrapStore, MemoryKeyWrapStore } from "../../../src/key-store.ts";
 import { FileCursorStore, FolderKeyWrapStore } from "../../../src/node.ts";
 import { openRecord } from "../../../src/records.ts";
-import { MemoryCursorStore, RecordShredder, ShredderError } from "../../../src/shredder.ts";
+import { type CursorStore, MemoryCursorStore, RecordShredder, ShredderError } from "../../../src/shredder.ts";
 import { decrypts, expectNoWrapDecrypts, FlakyKeyWrapStore } from "../../helpers/erasure.ts";
 import { randomHash } from "../../helpers/identity.ts";
 import { expectError } from "../../helpers/record-crypto.ts";
@@ -57,7 +57,11 @@ async function patientRetracts(f: Fixture, recordId: string) {
   return f.records.connect(f.patient).retract(recordId, f.patientId, randomHash());
 }
 
-function shredderFor(f: Fixture, keyStores: readonly KeyWrapStore[], cursorStore = new MemoryCursorStore()) {
+function shredderFor(
+  f: Fixture,
+  keyStores: readonly KeyWrapStore[],
+  cursorStore: CursorStore = new MemoryCursorStore(),
+) {
   return new RecordShredder({
     records: f.records.connect(ethers.provider),
     keyStores,
