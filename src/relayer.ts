@@ -5,6 +5,7 @@
  * execution, so the relayer can neither alter nor replay what it carries.
  */
 import type { BaseContract, ContractTransactionReceipt, Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { getAddress } from "ethers";
 
 import { withDecodedErrors } from "./errors.ts";
 
@@ -14,10 +15,102 @@ export interface SignableContract extends BaseContract {
   nonces(patientId: bigint): Promise<bigint>;
 }
 
-/** Reads a contract's EIP-712 domain from the chain (ERC-5267), so the SDK never hard-codes it. */
-export async function domainOf(contract: SignableContract): Promise<TypedDataDomain> {
-  const [, name, version, chainId, verifyingContract] = await contract.eip712Domain();
-  return { name, version, chainId, verifyingContract };
+/** Why the SDK refused to sign with the EIP-712 domain a node gave it. */
+export type SigningDomainErrorCode =
+  /** The domain's chain id is not the network's (the node's `eth_chainId`, the signer's, or the expected one). */
+  | "WRONG_CHAIN"
+  /** The domain's `verifyingContract` is not the address of the contract the SDK called. */
+  | "WRONG_CONTRACT"
+  /** The domain is not a MedChain one: name `MedChain <Contract>`, version `1`, fields 0x0f (no salt, no extensions). */
+  | "NOT_MEDCHAIN";
+
+/**
+ * A refusal to sign: the EIP-712 domain read from the chain does not match the network or the
+ * contract, so a signature over it could be valid elsewhere (a lying or compromised node).
+ */
+export class SigningDomainError extends Error {
+  readonly code: SigningDomainErrorCode;
+  /** What the domain should have held, and what the node answered. */
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(code: SigningDomainErrorCode, message: string, expected: string, actual: string) {
+    super(`${code}: ${message} (expected ${expected}, got ${actual})`);
+    this.name = "SigningDomainError";
+    this.code = code;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** What {@link domainOf} checks the domain against, beyond the node's chain id and the contract's address. */
+export interface DomainCheckOptions {
+  /** The chain the caller means to sign for (e.g. from its deployment file); refused if the domain differs. */
+  chainId?: bigint;
+  /** A second opinion on the chain id: the signer (a wallet usually has its own connection). */
+  signer?: Signer;
+}
+
+/**
+ * Reads a contract's EIP-712 domain from the chain (ERC-5267), so the SDK never hard-codes it, and
+ * checks it before anything is signed over it: its `verifyingContract` must be the address the SDK
+ * called (known locally, not from the node), its `chainId` the network's — the chain id of the
+ * contract's provider, of the signer's provider when it has one, and `options.chainId` when given —
+ * and it must be a MedChain domain (name `MedChain <Contract>`, version `1`, no salt or extension).
+ * A node that lies about either cannot obtain a signature valid on another chain or contract. (A node
+ * that lies about `eth_chainId` and the domain alike is caught by the signer's provider or
+ * `options.chainId`: give one of them when the node is not trusted.)
+ * @throws SigningDomainError `WRONG_CHAIN`, `WRONG_CONTRACT`, `NOT_MEDCHAIN`.
+ */
+export async function domainOf(contract: SignableContract, options: DomainCheckOptions = {}): Promise<TypedDataDomain> {
+  const provider = contract.runner?.provider ?? options.signer?.provider;
+  if (!provider) throw new Error("domainOf: the contract has no provider");
+  const signerProvider = options.signer?.provider ?? undefined;
+  const [[fields, name, version, chainId, verifyingContract, salt, extensions], address, network, signerNetwork] =
+    await Promise.all([
+      contract.eip712Domain(),
+      contract.getAddress(),
+      provider.getNetwork(),
+      signerProvider === undefined || signerProvider === provider ? undefined : signerProvider.getNetwork(),
+    ]);
+  if (
+    !/^MedChain [A-Za-z]+$/.test(name) ||
+    version !== "1" ||
+    fields.toLowerCase() !== "0x0f" ||
+    !/^0x0{64}$/.test(salt) ||
+    extensions.length !== 0
+  ) {
+    throw new SigningDomainError(
+      "NOT_MEDCHAIN",
+      "the contract's EIP-712 domain is not a MedChain domain",
+      'fields 0x0f, name "MedChain <Contract>", version "1"',
+      `fields ${fields}, name ${JSON.stringify(name)}, version ${JSON.stringify(version)}`,
+    );
+  }
+  if (getAddress(verifyingContract) !== getAddress(address)) {
+    throw new SigningDomainError(
+      "WRONG_CONTRACT",
+      "the domain's verifyingContract is not the contract called",
+      getAddress(address),
+      verifyingContract,
+    );
+  }
+  const expected: [string, bigint | undefined][] = [
+    ["the node's eth_chainId", network.chainId],
+    ["the signer's network", signerNetwork?.chainId],
+    ["the expected chain", options.chainId],
+  ];
+  for (const [source, id] of expected) {
+    if (id !== undefined && id !== chainId) {
+      throw new SigningDomainError(
+        "WRONG_CHAIN",
+        `the domain's chain id is not ${source}`,
+        String(id),
+        String(chainId),
+      );
+    }
+  }
+  return { name, version, chainId, verifyingContract: getAddress(verifyingContract) };
 }
 
 /** A signed patient action, ready for any relayer. */
@@ -29,7 +122,9 @@ export interface SignedAction<M extends Record<string, unknown>> {
 
 /**
  * Signs a patient action of `types` for `patientId` with the patient's current nonce and a deadline
- * `ttlSeconds` from now (by the chain's clock).
+ * `ttlSeconds` from now (by the chain's clock), over the contract's domain once {@link domainOf} has
+ * checked it against the network (`options.chainId`: the chain meant, when the node is not trusted).
+ * @throws SigningDomainError before anything is signed, when the domain does not match.
  */
 export async function signPatientAction<M extends Record<string, unknown>>(
   contract: SignableContract,
@@ -37,11 +132,12 @@ export async function signPatientAction<M extends Record<string, unknown>>(
   types: Record<string, TypedDataField[]>,
   message: M & { patientId: bigint },
   ttlSeconds = 3600n,
+  options: Omit<DomainCheckOptions, "signer"> = {},
 ): Promise<SignedAction<M>> {
   const provider = contract.runner?.provider ?? patientSigner.provider;
   if (!provider) throw new Error("signPatientAction: the contract has no provider");
   const [domain, nonce, block] = await Promise.all([
-    domainOf(contract),
+    domainOf(contract, { ...options, signer: patientSigner }),
     contract.nonces(message.patientId),
     provider.getBlock("latest"),
   ]);
