@@ -147,22 +147,134 @@ export async function signPatientAction<M extends Record<string, unknown>>(
   return { message: full, signer: await patientSigner.getAddress(), signature };
 }
 
-/** Submits signed actions with its own funded account; errors come back decoded. */
+/** Why the relayer refused to send. */
+export type RelayerErrorCode =
+  /** The method is not a `…WithSig` function of the contract's ABI (or it is payable). */
+  | "NOT_A_SIGNED_ACTION"
+  /** The contract is not a MedChain contract (not in the relayer's list, or no MedChain EIP-712 domain). */
+  | "NOT_MEDCHAIN"
+  /** The simulated call needs more gas than the relayer's cap. */
+  | "GAS_CAP";
+
+/** A typed refusal of the {@link Relayer}; nothing was sent. */
+export class RelayerError extends Error {
+  readonly code: RelayerErrorCode;
+  /** The contract's address and the method asked for. */
+  readonly contract: string;
+  readonly method: string;
+  /** For `GAS_CAP`: the simulated gas and the cap. */
+  readonly gas: { estimate: bigint; cap: bigint } | undefined;
+
+  constructor(
+    code: RelayerErrorCode,
+    message: string,
+    contract: string,
+    method: string,
+    options?: { cause?: unknown; gas?: { estimate: bigint; cap: bigint } },
+  ) {
+    super(`${code}: ${message}`, options);
+    this.name = "RelayerError";
+    this.code = code;
+    this.contract = contract;
+    this.method = method;
+    this.gas = options?.gas;
+  }
+}
+
+/** How a {@link Relayer} limits what it pays for. */
+export interface RelayerOptions {
+  /** The most gas one relayed call may use (default {@link DEFAULT_RELAY_GAS_CAP}). */
+  gasCap?: bigint;
+  /** The MedChain contracts it relays to (addresses, e.g. from the deployment file). When absent, any
+   *  contract whose EIP-712 domain is a MedChain one for this chain and its own address. */
+  contracts?: readonly string[];
+  /** Headroom added to the simulated gas for the gas limit, in percent (default 20; never above the cap). */
+  headroomPercent?: bigint;
+}
+
+/** The default gas cap of a relayed call: several times the heaviest `…WithSig` (about 200k gas). */
+export const DEFAULT_RELAY_GAS_CAP = 1_000_000n;
+
+/**
+ * Submits signed actions with its own funded account; errors come back decoded. It relays only what it
+ * is for: a non-payable `…WithSig` method of a MedChain contract; it simulates the call (`eth_call`,
+ * then `eth_estimateGas`) right before sending, so a call that would revert costs it nothing, and it
+ * refuses a call needing more gas than its cap, sending with a gas limit no higher than the cap.
+ */
 export class Relayer {
-  constructor(readonly account: Signer) {}
+  readonly gasCap: bigint;
+  readonly contracts: ReadonlySet<string> | undefined;
+  readonly headroomPercent: bigint;
+
+  constructor(
+    readonly account: Signer,
+    options: RelayerOptions = {},
+  ) {
+    this.gasCap = options.gasCap ?? DEFAULT_RELAY_GAS_CAP;
+    if (this.gasCap <= 0n) throw new RangeError("Relayer: gasCap must be positive");
+    this.headroomPercent = options.headroomPercent ?? 20n;
+    if (this.headroomPercent < 0n) throw new RangeError("Relayer: headroomPercent must not be negative");
+    this.contracts = options.contracts === undefined ? undefined : new Set(options.contracts.map((a) => getAddress(a)));
+  }
 
   /**
    * Calls `contract.method(...args)` from the relayer's account and waits for the receipt. A custom
-   * error is thrown as a `MedChainContractError`.
+   * error (in the simulation or the transaction) is thrown as a `MedChainContractError`.
+   * @throws RelayerError `NOT_A_SIGNED_ACTION`, `NOT_MEDCHAIN`, `GAS_CAP` (nothing is sent).
    */
   async relay(contract: BaseContract, method: string, args: unknown[]): Promise<ContractTransactionReceipt> {
-    const connected = contract.connect(this.account) as BaseContract &
-      Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const address = getAddress(await contract.getAddress());
+    const fragment = contract.interface.getFunction(method);
+    if (fragment === null || !fragment.name.endsWith("WithSig") || fragment.payable) {
+      throw new RelayerError(
+        "NOT_A_SIGNED_ACTION",
+        `${method} is not a non-payable …WithSig method of the contract`,
+        address,
+        method,
+      );
+    }
+    const connected = contract.connect(this.account) as BaseContract;
+    await this.#checkMedChain(connected, address, method);
+    const call = connected.getFunction(fragment);
     return withDecodedErrors(async () => {
-      const tx = (await connected[method](...args)) as { wait(): Promise<ContractTransactionReceipt | null> };
+      await call.staticCall(...args);
+      const estimate = await call.estimateGas(...args);
+      if (estimate > this.gasCap) {
+        throw new RelayerError(
+          "GAS_CAP",
+          `${method} needs ${estimate} gas, over the cap ${this.gasCap}`,
+          address,
+          method,
+          {
+            gas: { estimate, cap: this.gasCap },
+          },
+        );
+      }
+      const withHeadroom = (estimate * (100n + this.headroomPercent)) / 100n;
+      const gasLimit = withHeadroom < this.gasCap ? withHeadroom : this.gasCap;
+      const tx = (await call(...args, { gasLimit })) as { wait(): Promise<ContractTransactionReceipt | null> };
       const receipt = await tx.wait();
       if (!receipt) throw new Error(`relay: ${method} was dropped`);
       return receipt;
     }, contract.interface);
+  }
+
+  async #checkMedChain(contract: BaseContract, address: string, method: string): Promise<void> {
+    if (this.contracts !== undefined) {
+      if (!this.contracts.has(address)) {
+        throw new RelayerError("NOT_MEDCHAIN", `${address} is not one of the relayer's contracts`, address, method);
+      }
+      return;
+    }
+    if (contract.interface.getFunction("eip712Domain") === null) {
+      throw new RelayerError("NOT_MEDCHAIN", `${address} exposes no EIP-712 domain`, address, method);
+    }
+    try {
+      await domainOf(contract as SignableContract, { signer: this.account });
+    } catch (cause) {
+      throw new RelayerError("NOT_MEDCHAIN", `${address} has no MedChain EIP-712 domain here`, address, method, {
+        cause,
+      });
+    }
   }
 }
