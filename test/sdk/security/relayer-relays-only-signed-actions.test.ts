@@ -65,7 +65,10 @@ describe("security: the relayer relays only signed actions of MedChain contracts
     const relayer = new Relayer(f.relayerAccount);
     expect(relayer.gasCap).to.equal(DEFAULT_RELAY_GAS_CAP);
     const args = await signedGuardian(f);
-    const estimate = await f.identity.connect(f.relayerAccount).setGuardianWithSig.estimateGas(...(args as never[]));
+    const estimate = await f.identity
+      .connect(f.relayerAccount)
+      .getFunction("setGuardianWithSig")
+      .estimateGas(...args);
     const receipt = await relayer.relay(f.identity, "setGuardianWithSig", args);
     const tx = await ethers.provider.getTransaction(receipt.hash);
     expect(tx!.gasLimit).to.equal((estimate * 120n) / 100n);
@@ -133,7 +136,10 @@ describe("security: the relayer relays only signed actions of MedChain contracts
     const cap = 30_000n;
     const relayer = new Relayer(f.relayerAccount, { gasCap: cap });
     const args = await signedGuardian(f);
-    const estimate = await f.identity.connect(f.relayerAccount).setGuardianWithSig.estimateGas(...(args as never[]));
+    const estimate = await f.identity
+      .connect(f.relayerAccount)
+      .getFunction("setGuardianWithSig")
+      .estimateGas(...args);
     const error = (await sendsNothing(f, () => relayer.relay(f.identity, "setGuardianWithSig", args))) as RelayerError;
     expect(error).to.be.instanceOf(RelayerError);
     expect(error.code).to.equal("GAS_CAP");
