@@ -46,6 +46,13 @@ async function signedGuardian(f: Fixture): Promise<unknown[]> {
   return [m.patientId, m.guardian, m.validUntil, signed.signer, m.deadline, signed.signature];
 }
 
+/** The gas a relayed call is simulated to need. */
+function estimateOf(f: Fixture, args: unknown[]): Promise<bigint> {
+  return (f.identity.connect(f.relayerAccount) as unknown as Contract)
+    .getFunction("setGuardianWithSig")
+    .estimateGas(...args);
+}
+
 /** Asserts the relayer's account sent nothing while `action` ran (same nonce, same balance). */
 async function sendsNothing(f: Fixture, action: () => Promise<unknown>): Promise<unknown> {
   const nonce = await ethers.provider.getTransactionCount(f.relayerAccount.address);
@@ -65,10 +72,7 @@ describe("security: the relayer relays only signed actions of MedChain contracts
     const relayer = new Relayer(f.relayerAccount);
     expect(relayer.gasCap).to.equal(DEFAULT_RELAY_GAS_CAP);
     const args = await signedGuardian(f);
-    const estimate = await f.identity
-      .connect(f.relayerAccount)
-      .getFunction("setGuardianWithSig")
-      .estimateGas(...args);
+    const estimate = await estimateOf(f, args);
     const receipt = await relayer.relay(f.identity, "setGuardianWithSig", args);
     const tx = await ethers.provider.getTransaction(receipt.hash);
     expect(tx!.gasLimit).to.equal((estimate * 120n) / 100n);
@@ -136,10 +140,7 @@ describe("security: the relayer relays only signed actions of MedChain contracts
     const cap = 30_000n;
     const relayer = new Relayer(f.relayerAccount, { gasCap: cap });
     const args = await signedGuardian(f);
-    const estimate = await f.identity
-      .connect(f.relayerAccount)
-      .getFunction("setGuardianWithSig")
-      .estimateGas(...args);
+    const estimate = await estimateOf(f, args);
     const error = (await sendsNothing(f, () => relayer.relay(f.identity, "setGuardianWithSig", args))) as RelayerError;
     expect(error).to.be.instanceOf(RelayerError);
     expect(error.code).to.equal("GAS_CAP");
