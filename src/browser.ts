@@ -14,6 +14,7 @@ export * from "./crypto.ts";
 export * from "./blob-store.ts";
 export * from "./key-store.ts";
 export * from "./records.ts";
+export * from "./shredder.ts";
 export * from "./gs1.ts";
 export * from "./merkle.ts";
 export * from "./serial-store.ts";

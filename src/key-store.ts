@@ -29,6 +29,8 @@ export type KeyWrapStoreErrorCode =
   | "INVALID_WRAP"
   /** A stored wrap does not match its name or is not a well-formed wrap. */
   | "CORRUPT"
+  /** The record was shredded: its tombstone refuses every later `add` (nothing is written). */
+  | "SHREDDED"
   /** The underlying storage failed (see `cause`). */
   | "IO";
 
@@ -49,9 +51,11 @@ export class KeyWrapStoreError extends Error {
 export interface KeyWrapStore {
   /**
    * Adds wraps to a record's set (a wrap already there is not added twice). Each wrap is written
-   * atomically: a reader sees it whole or not at all.
+   * atomically: a reader sees it whole or not at all. A shredded record is refused: an `add` that
+   * started before the shred and ends after it leaves no wrap behind (it destroys what it wrote).
    * @returns how many wraps were new.
-   * @throws KeyWrapStoreError `INVALID_RECORD_ID`, `INVALID_WRAP` (nothing is written then), `IO`.
+   * @throws KeyWrapStoreError `SHREDDED` (the record has a tombstone; nothing stays written),
+   * `INVALID_RECORD_ID`, `INVALID_WRAP` (nothing is written then), `IO`.
    */
   add(recordId: string, keyWraps: readonly Uint8Array[]): Promise<number>;
   /**
@@ -65,11 +69,19 @@ export interface KeyWrapStore {
    */
   remove(recordId: string, keyWraps: readonly Uint8Array[]): Promise<number>;
   /**
-   * Crypto-shreds a record: deletes every wrap it has, at once for readers (a concurrent `list` sees
-   * all of them or none). Idempotent. Do not `add` to a record while it is being shredded.
+   * Crypto-shreds a record: first leaves a tombstone (from then on every `add` of the record is
+   * refused with `SHREDDED`), then deletes every wrap it has, at once for readers (a concurrent
+   * `list` sees all of them or none). Idempotent: shredding again deletes what a crashed shred left.
    * @returns how many wraps were deleted.
    */
   shred(recordId: string): Promise<number>;
+  /** Whether the record has a tombstone (it was shredded; it can never hold a wrap again). */
+  isShredded(recordId: string): Promise<boolean>;
+}
+
+/** @internal The error of an `add` to a shredded record. */
+export function shreddedError(recordId: string): KeyWrapStoreError {
+  return new KeyWrapStoreError("SHREDDED", `record ${recordId} was shredded: it takes no key wrap`, recordId);
 }
 
 // ─── helpers ─────────────────────────────────────────────────────────────────────────────────────
@@ -116,13 +128,18 @@ export function sortBytes(list: Uint8Array[]): Uint8Array[] {
 
 // ─── MemoryKeyWrapStore ──────────────────────────────────────────────────────────────────────────
 
-/** A key-wrap store in memory (tests, short-lived processes). It copies in and out, and zeroes shredded wraps. */
+/**
+ * A key-wrap store in memory (tests, short-lived processes). It copies in and out, zeroes shredded
+ * wraps and keeps a tombstone (the record id) for every shredded record.
+ */
 export class MemoryKeyWrapStore implements KeyWrapStore {
   readonly #records = new Map<string, Map<string, Uint8Array>>();
+  readonly #tombstones = new Set<string>();
 
   async add(recordId: string, keyWraps: readonly Uint8Array[]): Promise<number> {
     const id = normalizeRecordId(recordId);
     const wraps = checkWraps(id, keyWraps);
+    if (this.#tombstones.has(id)) throw shreddedError(id);
     let set = this.#records.get(id);
     if (set === undefined) this.#records.set(id, (set = new Map()));
     let added = 0;
@@ -158,11 +175,16 @@ export class MemoryKeyWrapStore implements KeyWrapStore {
 
   async shred(recordId: string): Promise<number> {
     const id = normalizeRecordId(recordId);
+    this.#tombstones.add(id);
     const set = this.#records.get(id);
     if (set === undefined) return 0;
     this.#records.delete(id);
     for (const keyWrap of set.values()) keyWrap.fill(0);
     return set.size;
+  }
+
+  async isShredded(recordId: string): Promise<boolean> {
+    return this.#tombstones.has(normalizeRecordId(recordId));
   }
 
   /** How many records have at least one wrap. */

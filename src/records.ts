@@ -23,7 +23,7 @@ import {
   unwrapDataKey,
   wrapDataKey,
 } from "./crypto.ts";
-import type { KeyWrapStore } from "./key-store.ts";
+import { type KeyWrapStore, normalizeRecordId, shreddedError } from "./key-store.ts";
 
 // ─── types ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -261,9 +261,11 @@ export async function openRecord(
 /**
  * Grants more readers an existing blob version: a current recipient unwraps the data key and wraps it
  * for the new readers, and the wraps go to the key store. The blob, its content hash and the on-chain
- * anchor do not change.
+ * anchor do not change. A shredded record is refused before anything is fetched, and the store
+ * refuses the write if the record is shredded meanwhile (a share racing a retract): either way the
+ * share throws `KeyWrapStoreError` `SHREDDED` and leaves no wrap.
  * @throws OffChainRecordError `HASH_MISMATCH`; `RecordCryptoError` (`SHREDDED`, `NOT_A_RECIPIENT`,
- * `TAMPERED`, `WRONG_CONTEXT`, `INVALID_KEY`, …); `BlobStoreError`; `KeyWrapStoreError`.
+ * `TAMPERED`, `WRONG_CONTEXT`, `INVALID_KEY`, …); `BlobStoreError`; `KeyWrapStoreError` (`SHREDDED`, …).
  */
 export async function addRecipients(
   blobStore: BlobStore,
@@ -272,6 +274,7 @@ export async function addRecipients(
 ): Promise<AddedRecipients> {
   const { recordId, patientId, privateKey, recipients } = params;
   const contentHash = normalizeContentHash(params.contentHash);
+  if (await keyStore.isShredded(recordId)) throw shreddedError(normalizeRecordId(recordId));
   const envelope = await fetchVerified(blobStore, contentHash, contentHash);
   const dataKey = unwrapDataKey({ envelope, keyWraps: await keyStore.list(recordId), recordId, patientId, privateKey });
   let keyWraps: Uint8Array[];
@@ -280,20 +283,26 @@ export async function addRecipients(
   } finally {
     dataKey.fill(0);
   }
-  await keyStore.add(recordId, keyWraps);
+  await keyStore.add(recordId, keyWraps); // SHREDDED if a shred began meanwhile: the store keeps nothing
   return { contentHash, keyWraps };
 }
 
 /**
- * Erases a record by key destruction: deletes every key wrap of `recordId` (all its versions) from
- * the key store. Afterwards no copy of its blobs can be opened (`SHREDDED`), by any recipient; the
- * blobs themselves may stay or be deleted as housekeeping. See `crypto.ts`, "Erasure", for what this
- * guarantees and what it cannot (a reader who already decrypted may keep the plaintext).
+ * Erases records by key destruction: deletes every key wrap of each record id given (all the blob
+ * versions stored under it) from the key store, and leaves a tombstone so no wrap can be added
+ * later. Give the whole version chain (see `recordVersionChain` in `shredder.ts`; the records client
+ * and the shredder do) — an erasure request erases every version. Afterwards no copy of their blobs
+ * can be opened (`SHREDDED`), by any recipient; the blobs themselves may stay or be deleted as
+ * housekeeping. See `crypto.ts`, "Erasure", for what this guarantees and what it cannot (a reader who
+ * already decrypted may keep the plaintext). Idempotent.
  * @returns how many wraps were destroyed.
- * @throws KeyWrapStoreError `INVALID_RECORD_ID`, `IO`.
+ * @throws KeyWrapStoreError `INVALID_RECORD_ID` (checked for every id before anything is shredded), `IO`.
  */
-export async function shredRecord(keyStore: KeyWrapStore, recordId: string): Promise<number> {
-  return keyStore.shred(recordId);
+export async function shredRecord(keyStore: KeyWrapStore, recordIds: string | readonly string[]): Promise<number> {
+  const ids = [...new Set((typeof recordIds === "string" ? [recordIds] : recordIds).map(normalizeRecordId))];
+  let shredded = 0;
+  for (const id of ids) shredded += await keyStore.shred(id);
+  return shredded;
 }
 
 /** Fetches a blob and checks it hashes to `expectedHash`. */

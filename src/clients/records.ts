@@ -44,6 +44,7 @@ import {
   shredRecord,
 } from "../records.ts";
 import { type Relayer, type SignableContract, type SignedAction, signPatientAction } from "../relayer.ts";
+import { recordVersionChain } from "../shredder.ts";
 import { Action, Category, type CategoryName, CATEGORY_COUNT, Purpose, patientTag } from "../scopes.ts";
 import type { ConsentManager, IdentityRegistry, RecordRegistry } from "../../typechain-types/index.ts";
 import { type PurposeInput, purposeMask } from "./consent.ts";
@@ -368,8 +369,10 @@ export class RecordsClient {
   }
 
   /**
-   * Retracts a record on chain (its custodian's operator, or the patient), then crypto-shreds it:
-   * every key wrap of `recordId` is destroyed, so no copy of its blob can be decrypted any more.
+   * Retracts a record on chain (its custodian's operator, or the patient), then crypto-shreds its
+   * whole version chain (see {@link RecordsClient.shred}), so no copy of any version's blob can be
+   * decrypted any more. A `RecordShredder` over the same key store does the same from the event, if
+   * this client's shred fails or another client retracted.
    */
   async retract(params: {
     recordId: string;
@@ -476,9 +479,19 @@ export class RecordsClient {
     return this.records.nonces(patientId);
   }
 
-  /** Destroys every key wrap of `recordId` (crypto-shredding) without touching the chain. */
-  async shred(recordId: string): Promise<number> {
-    return shredRecord(this.keyStore, recordId);
+  /**
+   * Destroys every key wrap (crypto-shredding, with a tombstone) of every version of `recordId`'s
+   * chain — earlier and later versions alike, an erasure request's default — without touching the
+   * chain. `onlyThisVersion` shreds `recordId` alone.
+   * @returns how many wraps were destroyed.
+   */
+  async shred(recordId: string, options: { onlyThisVersion?: boolean } = {}): Promise<number> {
+    return shredRecord(this.keyStore, options.onlyThisVersion ? recordId : await this.versionChain(recordId));
+  }
+
+  /** Every version of the chain `recordId` belongs to, oldest first (from the registry's events). */
+  async versionChain(recordId: string): Promise<string[]> {
+    return recordVersionChain(this.records, recordId, { fromBlock: this.fromBlock });
   }
 
   /** Whether `bytes` are the registered content of `recordId`, and the record's status (`verify`). */

@@ -102,8 +102,22 @@ function behavesLikeAKeyWrapStore(makeStore: () => Promise<KeyWrapStore>): void 
     expect(await store.list(doomed)).to.deep.equal([]);
     expect(await store.shred(doomed)).to.equal(0);
     expect(await store.list(kept)).to.have.length(2);
-    // A shredded record may be given wraps again (e.g. a re-sealed version).
-    expect(await store.add(doomed, someWraps(1))).to.equal(1);
+    expect(await store.isShredded(doomed)).to.equal(true);
+    expect(await store.isShredded(kept)).to.equal(false);
+  });
+
+  it("leaves a tombstone: a later add for a shredded record is refused (SHREDDED) and writes nothing", async function () {
+    const doomed = randomRecordId();
+    await store.add(doomed, someWraps(2));
+    await store.shred(doomed);
+    const error = await expectError(() => store.add(doomed, someWraps(1)), KeyWrapStoreError, "SHREDDED");
+    expect((error as KeyWrapStoreError).recordId).to.equal(doomed.toLowerCase());
+    expect(await store.list(doomed)).to.deep.equal([]);
+    // A record never written is tombstoned too when shredded (a shredder may run before a share lands).
+    const never = randomRecordId();
+    expect(await store.shred(never)).to.equal(0);
+    await expectError(() => store.add(never, someWraps(1)), KeyWrapStoreError, "SHREDDED");
+    expect(await store.list(never)).to.deep.equal([]);
   });
 }
 
@@ -189,7 +203,28 @@ describe("key-store", function () {
       const [stale] = someWraps(1);
       await writeFile(join(leftover, keccak256(stale).slice(2)), stale);
       expect(await store.shred(recordId)).to.equal(2);
-      expect(await readdir(store.dir)).to.deep.equal([]);
+      expect(await readdir(store.dir)).to.deep.equal([`${recordId.slice(2)}.shredded`]);
+    });
+
+    it("an add that races a shred (it passed the tombstone check first) destroys what it wrote and throws SHREDDED", async function () {
+      const store = new FolderKeyWrapStore(newDir());
+      const recordId = randomRecordId();
+      await store.add(recordId, someWraps(1));
+      // The add's first check sees no tombstone; the shred lands while it writes.
+      const racing = new (class extends FolderKeyWrapStore {
+        #first = true;
+        override async isShredded(id: string): Promise<boolean> {
+          const answer = await super.isShredded(id);
+          if (this.#first) {
+            this.#first = false;
+            await new FolderKeyWrapStore(this.dir).shred(id);
+          }
+          return answer;
+        }
+      })(store.dir);
+      await expectError(() => racing.add(recordId, someWraps(2)), KeyWrapStoreError, "SHREDDED");
+      expect(await store.list(recordId)).to.deep.equal([]);
+      expect((await readdir(store.dir)).filter((n) => !n.endsWith(".shredded"))).to.deep.equal([]);
     });
 
     it("shares wraps between two stores on the same folder", async function () {
