@@ -1,5 +1,6 @@
 /**
- * Envelope encryption of medical records (DESIGN §3, the SDK's off-chain half) — format v2.
+ * Envelope encryption of medical records (DESIGN §3, the SDK's off-chain half) — format v3 (v2 still
+ * read, "trusting the sealer").
  *
  * A record (for example a FHIR resource serialised as JSON) is encrypted once with a fresh random
  * 32-byte **data key** into a **blob**. The blob is what `keccak256` hashes into the record's
@@ -16,7 +17,30 @@
  * Only audited libraries do cryptography here: `@noble/ciphers` (AES-256-GCM), `@noble/curves`
  * (secp256k1 ECDH), `@noble/hashes` (HKDF-SHA256), `ethers` (ABI encoding, keccak256).
  *
- * ## Scheme (version 2, suite 1)
+ * ## Why version 3: one hash, one document
+ *
+ * AES-GCM does not commit to its key: whoever chooses the data key can build one ciphertext that
+ * authenticates under two data keys and decrypts to two different plaintexts (the "invisible
+ * salamanders" construction; formats with free bytes such as PDF, JPEG or DICOM absorb the garbage).
+ * Wrapping one key for the lab and the other for the insurer, a dishonest sealer would show each a
+ * different report under one anchored content hash. Version 3 derives the body key and a 32-byte
+ * **key commitment** from the data key with HKDF and writes the commitment into the blob header — so
+ * the content hash covers it. A reader checks the commitment before decrypting, and before accepting
+ * the key a wrap yields; finding a second data key with the same commitment means breaking
+ * HKDF-SHA256. Version 2 blobs (no commitment) stay readable: they are authentic only if the sealer
+ * was honest ("trusting the sealer").
+ *
+ * ## Scheme (version 3, suite 1)
+ *
+ * As version 2 below, except the blob: `dataKey ← random(32)`, `nonce ← random(12)`,
+ * `bodyKey = HKDF-SHA256(ikm = dataKey, salt = contextId, info = "MedChain record v3 body key", 32)`,
+ * `keyCommitment = HKDF-SHA256(ikm = dataKey, salt = contextId, info = "MedChain record v3 key commitment", 32)`,
+ * `ciphertext = AES-256-GCM(bodyKey, nonce, aad).encrypt(frame)`,
+ * `blob = "MCRE" ‖ 0x03 ‖ 0x01 ‖ contextId ‖ keyCommitment ‖ nonce ‖ ciphertext`. Key wraps are
+ * unchanged (key wrap version 2): they carry the data key, bound to the content hash — hence to the
+ * commitment.
+ *
+ * ## Scheme (version 2, suite 1, read only)
  *
  * Context. `aad = abi.encode(bytes32 recordId, uint256 patientId)` (64 bytes, ethers `AbiCoder`);
  * `contextId = keccak256(aad)`.
@@ -52,7 +76,19 @@
  * organisations can read a record, yet a recipient can tell "this wrap is mine but altered or moved"
  * (TAMPERED) from "no wrap is mine" (NOT_A_RECIPIENT).
  *
- * ## Blob bytes (version 2, all integers big-endian)
+ * ## Blob bytes (version 3, all integers big-endian)
+ *
+ * | field         | bytes    | value                                                                 |
+ * | ------------- | -------- | --------------------------------------------------------------------- |
+ * | magic         | 4        | `"MCRE"` (`0x4d435245`)                                               |
+ * | version       | 1        | `0x03`                                                                |
+ * | suite         | 1        | `0x01` (secp256k1 ECIES, HKDF-SHA256, AES-256-GCM, length-framed pad) |
+ * | contextId     | 32       | `keccak256(abi.encode(recordId, patientId))`                          |
+ * | keyCommitment | 32       | `HKDF-SHA256(dataKey, contextId, "MedChain record v3 key commitment")` |
+ * | nonce         | 12       | body nonce                                                            |
+ * | ciphertext    | the rest | AES-256-GCM output under the body key (frame ‖ tag), ≥ 4 + 16 bytes   |
+ *
+ * ## Blob bytes (version 2, read only)
  *
  * | field      | bytes    | value                                                                 |
  * | ---------- | -------- | --------------------------------------------------------------------- |
@@ -79,7 +115,8 @@
  * Both formats have fixed-size fields only (the ciphertext runs to the end of the blob), and the
  * parsers reject anything else, so each value has exactly one encoding: `serializeEnvelope(
  * parseEnvelope(b))` equals `b` and the content hash is deterministic. Version 1 (wraps inside the
- * blob) is gone; its bytes are refused as `UNSUPPORTED_VERSION`.
+ * blob) is gone; its bytes are refused as `UNSUPPORTED_VERSION`. {@link encryptRecord} writes
+ * version 3 only.
  *
  * ## Errors (checked in this order by {@link decryptRecord} and {@link unwrapDataKey})
  *
@@ -90,8 +127,10 @@
  *   stored); nobody can open it any more;
  * - `NOT_A_RECIPIENT`: wraps for this version exist, but none is addressed to the private key (also
  *   what a recipient sees if its wrap's `E` or tag were altered, as it can no longer recognise it);
- * - `TAMPERED`: the recipient's wrap fails GCM authentication (altered, or moved from another record,
- *   patient or version with its content hash rewritten) and no other wrap of its opens, or the
+ * - `TAMPERED`: no wrap of the recipient yields the blob's data key — each recognised wrap fails GCM
+ *   authentication (altered, or moved from another record, patient or version with its content hash
+ *   rewritten) or yields a key the blob does not commit to (v3: the key commitment differs; v2: the
+ *   body does not authenticate under it: a planted wrap never hides a genuine one) — or the
  *   ciphertext fails authentication (the blob was altered, or sealed for another context and its
  *   `contextId` rewritten);
  * - `MALFORMED`: the authenticated frame is inconsistent (bad length, non-zero padding) — only a
@@ -182,9 +221,8 @@ export interface EncryptionPublicKeyParts {
   x: string;
 }
 
-/** A parsed v2 blob: the ciphertext only, no key material. Serialise it with {@link serializeEnvelope}. */
-export interface EncryptedEnvelope {
-  version: 2;
+/** What both blob versions hold. */
+interface EnvelopeFields {
   suite: 1;
   /** `keccak256(abi.encode(bytes32 recordId, uint256 patientId))`, `0x`-prefixed hex. */
   contextId: string;
@@ -193,6 +231,21 @@ export interface EncryptedEnvelope {
   /** AES-256-GCM output: frame (length ‖ plaintext ‖ padding) ‖ 16-byte tag. */
   ciphertext: Uint8Array;
 }
+
+/** A parsed v3 blob (what {@link encryptRecord} writes): the ciphertext and the key commitment. */
+export interface EncryptedEnvelopeV3 extends EnvelopeFields {
+  version: 3;
+  /** 32 bytes: `HKDF-SHA256(dataKey, contextId, "MedChain record v3 key commitment")`. */
+  keyCommitment: Uint8Array;
+}
+
+/** A parsed v2 blob (read only): no key commitment, so its authenticity trusts the sealer. */
+export interface EncryptedEnvelopeV2 extends EnvelopeFields {
+  version: 2;
+}
+
+/** A parsed blob: the ciphertext only, no key material. Serialise it with {@link serializeEnvelope}. */
+export type EncryptedEnvelope = EncryptedEnvelopeV3 | EncryptedEnvelopeV2;
 
 /** A parsed key wrap: one recipient's copy of a blob version's data key. See {@link serializeKeyWrap}. */
 export interface KeyWrap {
@@ -222,6 +275,17 @@ export interface EncryptedRecord {
   contentHash: string;
   /** One serialised key wrap per distinct recipient, in ascending byte order: for the key store only. */
   keyWraps: Uint8Array[];
+  /** Which wrap is whose: for the sealer only (to revoke one reader later). Never store it next to
+   *  the wraps or anywhere public — it names the readers the wraps hide. */
+  readers: RecipientWrap[];
+}
+
+/** One reader's wrap, as the sealer alone knows it. */
+export interface RecipientWrap {
+  /** The reader's encryption public key (compressed hex). */
+  publicKey: string;
+  /** The serialised key wrap made for it. */
+  keyWrap: Uint8Array;
 }
 
 /** Which record a blob belongs to: bound into every ciphertext as additional authenticated data. */
@@ -241,8 +305,12 @@ export type PrivateKeyInput = string | Uint8Array;
 export const ENVELOPE_MAGIC: Uint8Array = Uint8Array.of(0x4d, 0x43, 0x52, 0x45);
 /** `"MCRK"`: the first four bytes of every key wrap. */
 export const KEY_WRAP_MAGIC: Uint8Array = Uint8Array.of(0x4d, 0x43, 0x52, 0x4b);
-/** The format version of blobs and key wraps this SDK writes and reads. */
-export const ENVELOPE_VERSION = 2;
+/** The blob format version this SDK writes (key-committing). It also reads {@link ENVELOPE_VERSION_V2}. */
+export const ENVELOPE_VERSION = 3;
+/** The previous blob format version: still read, documented as "trusting the sealer" (no commitment). */
+export const ENVELOPE_VERSION_V2 = 2;
+/** The key wrap format version (unchanged by blob version 3). */
+export const KEY_WRAP_VERSION = 2;
 /** Suite 1: secp256k1 ECIES with HKDF-SHA256 and AES-256-GCM, length-framed padding. */
 export const ENVELOPE_SUITE = 1;
 /** HKDF `info` of the wrap key. */
@@ -251,8 +319,14 @@ export const ECIES_INFO = "MedChain ECIES v2";
 export const ECIES_TAG_INFO = "MedChain ECIES v2 recipient tag";
 /** The smallest padding bucket, in bytes of frame (4-byte length ‖ plaintext ‖ zeros). */
 export const PADDING_MIN_BUCKET = 256;
-/** Bytes of a blob before its ciphertext: magic, version, suite, contextId, nonce. */
-export const ENVELOPE_HEADER_LENGTH = 4 + 1 + 1 + 32 + 12;
+/** HKDF `info` of a v3 blob's body key. */
+export const BODY_KEY_INFO = "MedChain record v3 body key";
+/** HKDF `info` of a v3 blob's key commitment. */
+export const KEY_COMMITMENT_INFO = "MedChain record v3 key commitment";
+/** Bytes of a v3 blob before its ciphertext: magic, version, suite, contextId, keyCommitment, nonce. */
+export const ENVELOPE_HEADER_LENGTH = 4 + 1 + 1 + 32 + 32 + 12;
+/** Bytes of a v2 blob before its ciphertext: magic, version, suite, contextId, nonce. */
+export const ENVELOPE_V2_HEADER_LENGTH = 4 + 1 + 1 + 32 + 12;
 /** Bytes of a serialised key wrap. */
 export const KEY_WRAP_LENGTH = 4 + 1 + 1 + 32 + 33 + 16 + 12 + 48;
 /** The largest plaintext a blob holds (so that a padded frame is at most 2³¹ bytes). */
@@ -381,15 +455,53 @@ export interface EncryptRecordParams extends RecordContext {
 }
 
 /**
- * Encrypts a record into a blob and wraps its data key for each recipient.
- * @returns the blob (parsed and as bytes), `contentHash = keccak256(bytes)`, and the key wraps —
- * which go to a key store, never next to the blob.
+ * Encrypts a record into a version 3 (key-committing) blob and wraps its data key for each recipient.
+ * @returns the blob (parsed and as bytes), `contentHash = keccak256(bytes)`, the key wraps — which go
+ * to a key store, never next to the blob — and, for the sealer only, which wrap is whose (`readers`).
  * @throws RecordCryptoError `INVALID_KEY` (a recipient key), `INVALID_INPUT` (ids, no recipients,
  * plaintext too large).
  */
 export function encryptRecord(params: EncryptRecordParams): EncryptedRecord {
-  const aad = recordAad(params);
   const recipients = uniquePublicKeys(params.recipients);
+  const dataKey = randomBytes(KEY_LENGTH);
+  try {
+    const envelope = buildEnvelope({ ...params, version: ENVELOPE_VERSION, dataKey, nonce: randomBytes(NONCE_LENGTH) });
+    const bytes = serializeEnvelope(envelope);
+    const contentHash = keccak256(bytes);
+    const wrapAad = keyWrapAad({ ...params, contentHash });
+    const readers = recipients.map((recipient) => ({
+      publicKey: hexlify(recipient),
+      keyWrap: serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)),
+    }));
+    const keyWraps = readers.map((r) => r.keyWrap).sort(compareBytes);
+    return { envelope, bytes, contentHash, keyWraps, readers };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** Arguments of {@link buildEnvelope}: everything {@link encryptRecord} draws at random, given. */
+export interface BuildEnvelopeParams extends RecordContext {
+  /** 3 (key-committing, the default) or 2 (no commitment: for known-answer tests of old blobs). */
+  version?: 2 | 3;
+  plaintext: Uint8Array | string;
+  /** The 32-byte data key. */
+  dataKey: Uint8Array;
+  /** The 12-byte body nonce. */
+  nonce: Uint8Array;
+  padding?: boolean;
+}
+
+/**
+ * The deterministic core of {@link encryptRecord}: a blob from a given data key and nonce. For
+ * known-answer test vectors and interoperability only — a data key or nonce used twice breaks
+ * AES-GCM; use {@link encryptRecord}.
+ * @throws RecordCryptoError `INVALID_KEY` (data key not 32 bytes), `INVALID_INPUT`, `MALFORMED` (nonce).
+ */
+export function buildEnvelope(params: BuildEnvelopeParams): EncryptedEnvelope {
+  const aad = recordAad(params);
+  const dataKey = checkDataKey(params.dataKey);
+  checkLength(params.nonce, NONCE_LENGTH, "nonce");
   const plaintext = typeof params.plaintext === "string" ? utf8.encode(params.plaintext) : params.plaintext;
   if (!(plaintext instanceof Uint8Array)) {
     throw new RecordCryptoError("INVALID_INPUT", "plaintext must be a Uint8Array or a string");
@@ -397,25 +509,42 @@ export function encryptRecord(params: EncryptRecordParams): EncryptedRecord {
   const frame = new Uint8Array(paddedLength(plaintext.length, params.padding ?? true));
   new DataView(frame.buffer).setUint32(0, plaintext.length);
   frame.set(plaintext, FRAME_LENGTH_BYTES);
-  const dataKey = randomBytes(KEY_LENGTH);
+  const contextId = keccak256(aad);
+  const nonce = params.nonce.slice();
   try {
-    const nonce = randomBytes(NONCE_LENGTH);
-    const envelope: EncryptedEnvelope = {
-      version: ENVELOPE_VERSION,
-      suite: ENVELOPE_SUITE,
-      contextId: keccak256(aad),
-      nonce,
-      ciphertext: gcm(dataKey, nonce, aad).encrypt(frame),
-    };
-    const bytes = serializeEnvelope(envelope);
-    const contentHash = keccak256(bytes);
-    const wrapAad = keyWrapAad({ ...params, contentHash });
-    const keyWraps = recipients.map((recipient) => serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)));
-    return { envelope, bytes, contentHash, keyWraps: keyWraps.sort(compareBytes) };
+    if ((params.version ?? ENVELOPE_VERSION) === ENVELOPE_VERSION_V2) {
+      const ciphertext = gcm(dataKey, nonce, aad).encrypt(frame);
+      return { version: ENVELOPE_VERSION_V2, suite: ENVELOPE_SUITE, contextId, nonce, ciphertext };
+    }
+    if (params.version !== undefined && params.version !== ENVELOPE_VERSION) {
+      throw new RecordCryptoError("UNSUPPORTED_VERSION", `version ${String(params.version)}`);
+    }
+    const { bodyKey, keyCommitment } = deriveBodyKey(dataKey, contextId);
+    try {
+      const ciphertext = gcm(bodyKey, nonce, aad).encrypt(frame);
+      return { version: ENVELOPE_VERSION, suite: ENVELOPE_SUITE, contextId, keyCommitment, nonce, ciphertext };
+    } finally {
+      bodyKey.fill(0);
+    }
   } finally {
-    dataKey.fill(0);
     frame.fill(0);
   }
+}
+
+/**
+ * A v3 blob's body key and key commitment from its data key:
+ * `HKDF-SHA256(ikm = dataKey, salt = contextId, info, 32)` with {@link BODY_KEY_INFO} and
+ * {@link KEY_COMMITMENT_INFO}. Zero `bodyKey` when done.
+ */
+export function deriveBodyKey(
+  dataKey: Uint8Array,
+  contextId: string,
+): { bodyKey: Uint8Array; keyCommitment: Uint8Array } {
+  const salt = getBytes(contextId);
+  return {
+    bodyKey: hkdf(sha256, dataKey, salt, utf8.encode(BODY_KEY_INFO), KEY_LENGTH),
+    keyCommitment: hkdf(sha256, dataKey, salt, utf8.encode(KEY_COMMITMENT_INFO), KEY_LENGTH),
+  };
 }
 
 /** Arguments of {@link wrapDataKey}. */
@@ -436,24 +565,68 @@ export interface WrapDataKeyParams extends RecordContext {
  * reads; a reader who kept the data key or plaintext keeps them.)
  * @returns serialised key wraps, in ascending byte order.
  * @throws RecordCryptoError `WRONG_CONTEXT` if the blob is for another record, `INVALID_KEY` if
- * `dataKey` does not decrypt it or a recipient key is invalid.
+ * `dataKey` is not the blob's (v3: not the key it commits to; v2: does not decrypt it) or a
+ * recipient key is invalid.
  */
 export function wrapDataKey(params: WrapDataKeyParams): Uint8Array[] {
+  return wrapDataKeyFor(params)
+    .map((r) => r.keyWrap)
+    .sort(compareBytes);
+}
+
+/**
+ * As {@link wrapDataKey}, and says which wrap is whose (for the sharer only: never store this
+ * mapping next to the wraps).
+ */
+export function wrapDataKeyFor(params: WrapDataKeyParams): RecipientWrap[] {
   const aad = recordAad(params);
   const envelope = toEnvelope(params.envelope);
   checkContext(envelope, aad);
   const dataKey = checkDataKey(params.dataKey);
   const recipients = uniquePublicKeys(params.recipients);
-  try {
-    gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext).fill(0);
-  } catch (cause) {
-    throw new RecordCryptoError("INVALID_KEY", "the data key does not decrypt this blob", { cause });
+  if (!opensBody(envelope, dataKey, aad)) {
+    throw new RecordCryptoError(
+      "INVALID_KEY",
+      envelope.version === ENVELOPE_VERSION
+        ? "the data key is not the one this blob commits to"
+        : "the data key does not decrypt this blob",
+    );
   }
   const contentHash = envelopeContentHash(envelope);
   const wrapAad = keyWrapAad({ ...params, contentHash });
-  return recipients
-    .map((recipient) => serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)))
-    .sort(compareBytes);
+  return recipients.map((recipient) => ({
+    publicKey: hexlify(recipient),
+    keyWrap: serializeKeyWrap(wrap(dataKey, recipient, contentHash, wrapAad)),
+  }));
+}
+
+/** Arguments of {@link buildKeyWrap}: everything a wrap draws at random, given. */
+export interface BuildKeyWrapParams extends RecordContext {
+  contentHash: string;
+  dataKey: Uint8Array;
+  /** The recipient's encryption public key. */
+  recipient: string;
+  /** The 32-byte ephemeral secret key `e`. */
+  ephemeralSecretKey: Uint8Array;
+  /** The 12-byte wrap nonce. */
+  nonce: Uint8Array;
+}
+
+/**
+ * The deterministic core of a key wrap, for known-answer test vectors and interoperability only (an
+ * ephemeral key or nonce used twice breaks the wrap): use {@link encryptRecord} / {@link wrapDataKey}.
+ * It does not check the data key against a blob.
+ */
+export function buildKeyWrap(params: BuildKeyWrapParams): Uint8Array {
+  const wrapAad = keyWrapAad(params);
+  checkLength(params.nonce, NONCE_LENGTH, "wrap nonce");
+  const e = toSecretKey(params.ephemeralSecretKey);
+  return serializeKeyWrap(
+    wrap(checkDataKey(params.dataKey), toPublicKey(params.recipient), params.contentHash, wrapAad, {
+      secretKey: e.slice(),
+      nonce: params.nonce,
+    }),
+  );
 }
 
 // ─── decrypt ─────────────────────────────────────────────────────────────────────────────────────
@@ -470,7 +643,9 @@ export interface DecryptRecordParams extends RecordContext {
 
 /**
  * Recovers a blob's 32-byte data key for a recipient (to wrap it for a new grantee with
- * {@link wrapDataKey}). The caller should zero it (`dataKey.fill(0)`) when done.
+ * {@link wrapDataKey}). Every recognised wrap is tried and a candidate key is accepted only if the
+ * blob commits to it (v3) or its body authenticates under it (v2). The caller should zero it
+ * (`dataKey.fill(0)`) when done.
  * @throws RecordCryptoError `MALFORMED`, `UNSUPPORTED_VERSION`, `WRONG_CONTEXT`, `SHREDDED`,
  * `NOT_A_RECIPIENT`, `TAMPERED`, `INVALID_KEY`, `INVALID_INPUT` — see the module documentation.
  */
@@ -480,27 +655,25 @@ export function unwrapDataKey(params: DecryptRecordParams): Uint8Array {
   const envelope = toEnvelope(params.envelope);
   checkContext(envelope, aad);
   const contentHash = envelopeContentHash(envelope);
-  return unwrap(params.keyWraps, secretKey, contentHash, keyWrapAad({ ...params, contentHash }));
+  return unwrap(params.keyWraps, secretKey, contentHash, keyWrapAad({ ...params, contentHash }), (key) =>
+    opensBody(envelope, key, aad),
+  );
 }
 
 /**
- * Decrypts a record as one of its recipients.
+ * Decrypts a record as one of its recipients. A v3 blob's key commitment is checked before its body
+ * is decrypted; a v2 blob has none (its authenticity trusts the sealer).
  * @returns the plaintext bytes, padding removed (decode with `TextDecoder` for a JSON record).
  * @throws RecordCryptoError — as {@link unwrapDataKey}, plus `TAMPERED` if the ciphertext was altered
  * and `MALFORMED` if the decrypted frame is inconsistent.
  */
 export function decryptRecord(params: DecryptRecordParams): Uint8Array {
-  const secretKey = toSecretKey(params.privateKey);
-  const aad = recordAad(params);
+  const dataKey = unwrapDataKey(params);
   const envelope = toEnvelope(params.envelope);
-  checkContext(envelope, aad);
-  const contentHash = envelopeContentHash(envelope);
-  const dataKey = unwrap(params.keyWraps, secretKey, contentHash, keyWrapAad({ ...params, contentHash }));
+  const aad = recordAad(params);
   let frame: Uint8Array;
   try {
-    frame = gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext);
-  } catch (cause) {
-    throw new RecordCryptoError("TAMPERED", "the ciphertext fails authentication", { cause });
+    frame = decryptBody(envelope, dataKey, aad);
   } finally {
     dataKey.fill(0);
   }
@@ -514,11 +687,12 @@ export function decryptRecord(params: DecryptRecordParams): Uint8Array {
 // ─── serialisation ───────────────────────────────────────────────────────────────────────────────
 
 /**
- * The canonical bytes of a blob (format in the module documentation).
+ * The canonical bytes of a blob, version 3 or 2 (formats in the module documentation).
  * @throws RecordCryptoError `UNSUPPORTED_VERSION`, or `MALFORMED` if a field has the wrong size.
  */
 export function serializeEnvelope(envelope: EncryptedEnvelope): Uint8Array {
-  if (envelope.version !== ENVELOPE_VERSION || envelope.suite !== ENVELOPE_SUITE) {
+  const version = envelope.version as number;
+  if ((version !== ENVELOPE_VERSION && version !== ENVELOPE_VERSION_V2) || envelope.suite !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `version ${envelope.version} suite ${envelope.suite}`);
   }
   if (typeof envelope.contextId !== "string" || !isHexString(envelope.contextId, 32)) {
@@ -529,38 +703,47 @@ export function serializeEnvelope(envelope: EncryptedEnvelope): Uint8Array {
   if (!(ct instanceof Uint8Array) || ct.length < FRAME_LENGTH_BYTES + GCM_TAG_LENGTH) {
     throw malformed("ciphertext shorter than a frame length and a GCM tag");
   }
-  const out = new Uint8Array(ENVELOPE_HEADER_LENGTH + ct.length);
+  const header = envelope.version === ENVELOPE_VERSION ? ENVELOPE_HEADER_LENGTH : ENVELOPE_V2_HEADER_LENGTH;
+  const out = new Uint8Array(header + ct.length);
   out.set(ENVELOPE_MAGIC, 0);
-  out[4] = ENVELOPE_VERSION;
+  out[4] = envelope.version;
   out[5] = ENVELOPE_SUITE;
   out.set(getBytes(envelope.contextId), 6);
-  out.set(envelope.nonce, 38);
-  out.set(ct, ENVELOPE_HEADER_LENGTH);
+  if (envelope.version === ENVELOPE_VERSION) {
+    checkLength(envelope.keyCommitment, KEY_LENGTH, "keyCommitment");
+    out.set(envelope.keyCommitment, 38);
+  }
+  out.set(envelope.nonce, header - NONCE_LENGTH);
+  out.set(ct, header);
   return out;
 }
 
 /**
- * Parses blob bytes (so `serializeEnvelope(parseEnvelope(b))` equals `b`). Checks structure only —
- * not authenticity; that is {@link decryptRecord}'s job.
+ * Parses blob bytes, version 3 or 2 (so `serializeEnvelope(parseEnvelope(b))` equals `b`). Checks
+ * structure only — not authenticity; that is {@link decryptRecord}'s job.
  * @throws RecordCryptoError `MALFORMED` or `UNSUPPORTED_VERSION` (a version 1 blob among others).
  */
 export function parseEnvelope(bytes: Uint8Array): EncryptedEnvelope {
   if (!(bytes instanceof Uint8Array)) throw malformed("a blob must be a Uint8Array");
   if (bytes.length < 6) throw malformed("too short for a header");
   for (let i = 0; i < 4; i++) if (bytes[i] !== ENVELOPE_MAGIC[i]) throw malformed("bad magic");
-  if (bytes[4] !== ENVELOPE_VERSION || bytes[5] !== ENVELOPE_SUITE) {
+  const version = bytes[4];
+  if ((version !== ENVELOPE_VERSION && version !== ENVELOPE_VERSION_V2) || bytes[5] !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `version ${bytes[4]} suite ${bytes[5]}`);
   }
-  if (bytes.length < ENVELOPE_HEADER_LENGTH + FRAME_LENGTH_BYTES + GCM_TAG_LENGTH) {
+  const header = version === ENVELOPE_VERSION ? ENVELOPE_HEADER_LENGTH : ENVELOPE_V2_HEADER_LENGTH;
+  if (bytes.length < header + FRAME_LENGTH_BYTES + GCM_TAG_LENGTH) {
     throw malformed("ciphertext shorter than a frame length and a GCM tag");
   }
-  return {
-    version: ENVELOPE_VERSION,
+  const fields = {
     suite: ENVELOPE_SUITE,
     contextId: hexlify(bytes.subarray(6, 38)),
-    nonce: bytes.slice(38, ENVELOPE_HEADER_LENGTH),
-    ciphertext: bytes.slice(ENVELOPE_HEADER_LENGTH),
-  };
+    nonce: bytes.slice(header - NONCE_LENGTH, header),
+    ciphertext: bytes.slice(header),
+  } as const;
+  return version === ENVELOPE_VERSION
+    ? { version: ENVELOPE_VERSION, ...fields, keyCommitment: bytes.slice(38, 70) }
+    : { version: ENVELOPE_VERSION_V2, ...fields };
 }
 
 /** `keccak256(serializeEnvelope(envelope))`, or of the bytes as given: the content hash. */
@@ -574,7 +757,7 @@ export function envelopeContentHash(envelope: Uint8Array | EncryptedEnvelope): s
  * is not a compressed point on secp256k1.
  */
 export function serializeKeyWrap(keyWrap: KeyWrap): Uint8Array {
-  if (keyWrap.version !== ENVELOPE_VERSION || keyWrap.suite !== ENVELOPE_SUITE) {
+  if (keyWrap.version !== KEY_WRAP_VERSION || keyWrap.suite !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `key wrap version ${keyWrap.version} suite ${keyWrap.suite}`);
   }
   if (typeof keyWrap.contentHash !== "string" || !isHexString(keyWrap.contentHash, 32)) {
@@ -587,7 +770,7 @@ export function serializeKeyWrap(keyWrap: KeyWrap): Uint8Array {
   checkEphemeralKey(keyWrap.ephemeralPublicKey);
   const out = new Uint8Array(KEY_WRAP_LENGTH);
   out.set(KEY_WRAP_MAGIC, 0);
-  out[4] = ENVELOPE_VERSION;
+  out[4] = KEY_WRAP_VERSION;
   out[5] = ENVELOPE_SUITE;
   let at = 6;
   for (const part of [
@@ -612,14 +795,14 @@ export function parseKeyWrap(bytes: Uint8Array): KeyWrap {
   if (!(bytes instanceof Uint8Array)) throw malformed("a key wrap must be a Uint8Array");
   if (bytes.length < 6) throw malformed("too short for a key wrap header");
   for (let i = 0; i < 4; i++) if (bytes[i] !== KEY_WRAP_MAGIC[i]) throw malformed("bad key wrap magic");
-  if (bytes[4] !== ENVELOPE_VERSION || bytes[5] !== ENVELOPE_SUITE) {
+  if (bytes[4] !== KEY_WRAP_VERSION || bytes[5] !== ENVELOPE_SUITE) {
     throw new RecordCryptoError("UNSUPPORTED_VERSION", `key wrap version ${bytes[4]} suite ${bytes[5]}`);
   }
   if (bytes.length !== KEY_WRAP_LENGTH) throw malformed(`a key wrap is ${KEY_WRAP_LENGTH} bytes`);
   let at = 6;
   const take = (n: number): Uint8Array => bytes.slice(at, (at += n));
   const keyWrap: KeyWrap = {
-    version: ENVELOPE_VERSION,
+    version: KEY_WRAP_VERSION,
     suite: ENVELOPE_SUITE,
     contentHash: hexlify(take(32)),
     ephemeralPublicKey: take(PUBLIC_KEY_LENGTH),
@@ -658,17 +841,24 @@ function deriveWrapSecrets(
   };
 }
 
-function wrap(dataKey: Uint8Array, recipient: Uint8Array, contentHash: string, wrapAad: Uint8Array): KeyWrap {
-  const { secretKey, publicKey: ephemeralPublicKey } = secp256k1.keygen();
+function wrap(
+  dataKey: Uint8Array,
+  recipient: Uint8Array,
+  contentHash: string,
+  wrapAad: Uint8Array,
+  fixed?: { secretKey: Uint8Array; nonce: Uint8Array },
+): KeyWrap {
+  const secretKey = fixed?.secretKey ?? secp256k1.keygen().secretKey;
+  const ephemeralPublicKey = secp256k1.getPublicKey(secretKey, true);
   const shared = secp256k1.getSharedSecret(secretKey, recipient, true);
   const { wrapKey, tag } = deriveWrapSecrets(shared, ephemeralPublicKey, recipient);
-  const nonce = randomBytes(NONCE_LENGTH);
+  const nonce = fixed?.nonce.slice() ?? randomBytes(NONCE_LENGTH);
   const wrappedKey = gcm(wrapKey, nonce, wrapAad).encrypt(dataKey);
   secretKey.fill(0);
   shared.fill(0);
   wrapKey.fill(0);
   return {
-    version: ENVELOPE_VERSION,
+    version: KEY_WRAP_VERSION,
     suite: ENVELOPE_SUITE,
     contentHash: contentHash.toLowerCase(),
     ephemeralPublicKey,
@@ -678,11 +868,18 @@ function wrap(dataKey: Uint8Array, recipient: Uint8Array, contentHash: string, w
   };
 }
 
+/**
+ * Finds the recipient's data key among the wraps of one blob version. Every wrap the recipient
+ * recognises (by its tag) is tried, and a key it yields is accepted only if `accept` says the blob is
+ * its (the key commitment, or the body's authentication): a wrap planted before the genuine one — for
+ * this recipient, but holding another key — is skipped, never chosen.
+ */
 function unwrap(
   keyWraps: readonly KeyWrapInput[],
   secretKey: Uint8Array,
   contentHash: string,
   wrapAad: Uint8Array,
+  accept: (dataKey: Uint8Array) => boolean,
 ): Uint8Array {
   if (!Array.isArray(keyWraps)) throw new RecordCryptoError("INVALID_INPUT", "keyWraps must be an array");
   // A hand-built parsed wrap is validated by a round trip through the canonical encoding.
@@ -692,15 +889,20 @@ function unwrap(
     throw new RecordCryptoError("SHREDDED", `no key wrap exists for blob ${contentHash}: its data key is destroyed`);
   }
   const me = secp256k1.getPublicKey(secretKey, true);
-  // A recognised wrap that fails authentication is remembered, not fatal at once: a wrap injected
-  // into the set (one of this recipient's wraps copied from elsewhere) must not hide a genuine one.
+  // A recognised wrap that fails is remembered, not fatal at once: a wrap injected into the set (one
+  // of this recipient's wraps copied from elsewhere, or a planted one holding another key) must not
+  // hide a genuine one.
   let failure: unknown;
   for (const entry of candidates) {
     const shared = secp256k1.getSharedSecret(secretKey, entry.ephemeralPublicKey, true);
     const { wrapKey, tag } = deriveWrapSecrets(shared, entry.ephemeralPublicKey, me);
     shared.fill(0);
     try {
-      if (equalBytes(tag, entry.recipientTag)) return gcm(wrapKey, entry.nonce, wrapAad).decrypt(entry.wrappedKey);
+      if (!equalBytes(tag, entry.recipientTag)) continue;
+      const dataKey = gcm(wrapKey, entry.nonce, wrapAad).decrypt(entry.wrappedKey);
+      if (accept(dataKey)) return dataKey;
+      dataKey.fill(0);
+      failure = new Error("the wrap holds a data key the blob does not commit to");
     } catch (cause) {
       failure = cause;
     } finally {
@@ -710,11 +912,50 @@ function unwrap(
   if (failure !== undefined) {
     throw new RecordCryptoError(
       "TAMPERED",
-      "this recipient's key wrap fails authentication (altered, or made for another record or version)",
+      "no key wrap of this recipient yields the blob's data key (altered, made for another record or " +
+        "version, or holding a key the blob does not commit to)",
       { cause: failure },
     );
   }
   throw new RecordCryptoError("NOT_A_RECIPIENT", "no key wrap of this blob is for this private key");
+}
+
+/** Whether `dataKey` is the blob's: v3, the key commitment matches; v2, the body authenticates. */
+function opensBody(envelope: EncryptedEnvelope, dataKey: Uint8Array, aad: Uint8Array): boolean {
+  if (envelope.version === ENVELOPE_VERSION) {
+    const { bodyKey, keyCommitment } = deriveBodyKey(dataKey, envelope.contextId);
+    bodyKey.fill(0);
+    return equalBytes(keyCommitment, envelope.keyCommitment);
+  }
+  try {
+    gcm(dataKey, envelope.nonce, aad).decrypt(envelope.ciphertext).fill(0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decrypts a blob's body with its data key. A v3 blob's key commitment is checked first (a key the
+ * blob does not commit to is refused before any decryption, `TAMPERED`).
+ */
+function decryptBody(envelope: EncryptedEnvelope, dataKey: Uint8Array, aad: Uint8Array): Uint8Array {
+  let bodyKey = dataKey;
+  if (envelope.version === ENVELOPE_VERSION) {
+    const derived = deriveBodyKey(dataKey, envelope.contextId);
+    if (!equalBytes(derived.keyCommitment, envelope.keyCommitment)) {
+      derived.bodyKey.fill(0);
+      throw new RecordCryptoError("TAMPERED", "the data key is not the one this blob commits to");
+    }
+    bodyKey = derived.bodyKey;
+  }
+  try {
+    return gcm(bodyKey, envelope.nonce, aad).decrypt(envelope.ciphertext);
+  } catch (cause) {
+    throw new RecordCryptoError("TAMPERED", "the ciphertext fails authentication", { cause });
+  } finally {
+    if (bodyKey !== dataKey) bodyKey.fill(0);
+  }
 }
 
 function unframe(frame: Uint8Array): Uint8Array {

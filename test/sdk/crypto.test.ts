@@ -8,8 +8,10 @@ import { expect } from "chai";
 import { AbiCoder, SigningKey, concat, getBytes, hexlify, keccak256, toBeHex } from "ethers";
 
 import {
+  BODY_KEY_INFO,
   ECIES_INFO,
   ECIES_TAG_INFO,
+  KEY_COMMITMENT_INFO,
   ENVELOPE_HEADER_LENGTH,
   KEY_WRAP_LENGTH,
   MAX_PLAINTEXT_LENGTH,
@@ -36,10 +38,11 @@ import {
 } from "../../src/crypto.ts";
 import { expectError, flipByte, randomPatientId, randomRecordId } from "../helpers/record-crypto.ts";
 
-// Layouts (see src/crypto.ts). Blob: 50-byte header (magic 4, version 1, suite 1, contextId 32,
-// nonce 12), then ciphertext. Key wrap: 147 bytes.
-const HEADER = 50;
-const NONCE_AT = 38;
+// Layouts (see src/crypto.ts). Blob v3: 82-byte header (magic 4, version 1, suite 1, contextId 32,
+// keyCommitment 32, nonce 12), then ciphertext (v2: no keyCommitment, 50 bytes). Key wrap: 147 bytes.
+const HEADER = 82;
+const COMMITMENT_AT = 38;
+const NONCE_AT = 70;
 const WRAP = { contentHash: 6, ephemeral: 38, tag: 71, nonce: 87, wrappedKey: 99, end: 147 };
 
 const text = new TextDecoder();
@@ -78,16 +81,25 @@ function specWrap(dataKey: Uint8Array, recipient: string, context: Context & { c
   return getBytes(concat(["0x4d43524b", "0x02", "0x01", context.contentHash, E, tag, nonce, wrapped]));
 }
 
-/** An independent implementation of the documented blob, with a caller-chosen frame. */
+/** An independent implementation of the documented blob (v3, or v2), with a caller-chosen frame. */
 function specBlob(
   dataKey: Uint8Array,
   frame: Uint8Array,
   context: Context,
+  version: 2 | 3 = 3,
 ): { bytes: Uint8Array; contentHash: string } {
   const aad = getBytes(abi.encode(["bytes32", "uint256"], [context.recordId, context.patientId]));
+  const contextId = keccak256(aad);
   const nonce = new Uint8Array(randomBytes(12));
-  const ciphertext = gcm(dataKey, nonce, aad).encrypt(frame);
-  const bytes = getBytes(concat(["0x4d435245", "0x02", "0x01", keccak256(aad), nonce, ciphertext]));
+  if (version === 2) {
+    const ciphertext = gcm(dataKey, nonce, aad).encrypt(frame);
+    const bytes = getBytes(concat(["0x4d435245", "0x02", "0x01", contextId, nonce, ciphertext]));
+    return { bytes, contentHash: keccak256(bytes) };
+  }
+  const bodyKey = hkdf(sha256, dataKey, getBytes(contextId), utf8.encode("MedChain record v3 body key"), 32);
+  const commit = hkdf(sha256, dataKey, getBytes(contextId), utf8.encode("MedChain record v3 key commitment"), 32);
+  const ciphertext = gcm(bodyKey, nonce, aad).encrypt(frame);
+  const bytes = getBytes(concat(["0x4d435245", "0x03", "0x01", contextId, commit, nonce, ciphertext]));
   return { bytes, contentHash: keccak256(bytes) };
 }
 
@@ -249,7 +261,9 @@ describe("crypto", function () {
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "abc", ...context, recipients: [reader.publicKey] });
       const dataKey = unwrapDataKey({ envelope: sealed.bytes, keyWraps: sealed.keyWraps, ...context, ...reader });
-      const frame = gcm(dataKey, sealed.envelope.nonce, recordAad(context)).decrypt(sealed.envelope.ciphertext);
+      const contextId = recordContextId(context);
+      const bodyKey = hkdf(sha256, dataKey, getBytes(contextId), utf8.encode("MedChain record v3 body key"), 32);
+      const frame = gcm(bodyKey, sealed.envelope.nonce, recordAad(context)).decrypt(sealed.envelope.ciphertext);
       expect(frame).to.have.length(256);
       expect(hexlify(frame.subarray(0, 7))).to.equal("0x00000003616263");
       expect(frame.subarray(7).every((b) => b === 0)).to.equal(true);
@@ -264,13 +278,15 @@ describe("crypto", function () {
         getBytes(concat(["0x00000009", "0x4142"])), // states 9 bytes, holds 2
       ];
       for (const frame of frames) {
-        const blob = specBlob(dataKey, frame, context);
-        const keyWraps = [specWrap(dataKey, reader.publicKey, { ...context, contentHash: blob.contentHash })];
-        await expectError(
-          () => decryptRecord({ envelope: blob.bytes, keyWraps, ...context, ...reader }),
-          RecordCryptoError,
-          "MALFORMED",
-        );
+        for (const version of [3, 2] as const) {
+          const blob = specBlob(dataKey, frame, context, version);
+          const keyWraps = [specWrap(dataKey, reader.publicKey, { ...context, contentHash: blob.contentHash })];
+          await expectError(
+            () => decryptRecord({ envelope: blob.bytes, keyWraps, ...context, ...reader }),
+            RecordCryptoError,
+            "MALFORMED",
+          );
+        }
       }
     });
   });
@@ -357,7 +373,14 @@ describe("crypto", function () {
         w.subarray(WRAP.wrappedKey, WRAP.end),
       );
       const aad = getBytes(concat([context.recordId, toBeHex(context.patientId, 32)]));
-      const frame = gcm(dataKey, sealed.bytes.subarray(NONCE_AT, HEADER), aad).decrypt(sealed.bytes.subarray(HEADER));
+      const bodySalt = getBytes(keccak256(aad));
+      expect(BODY_KEY_INFO).to.equal("MedChain record v3 body key");
+      expect(KEY_COMMITMENT_INFO).to.equal("MedChain record v3 key commitment");
+      expect(hkdf(sha256, dataKey, bodySalt, utf8.encode(KEY_COMMITMENT_INFO), 32)).to.deep.equal(
+        sealed.bytes.subarray(COMMITMENT_AT, NONCE_AT),
+      );
+      const bodyKey = hkdf(sha256, dataKey, bodySalt, utf8.encode(BODY_KEY_INFO), 32);
+      const frame = gcm(bodyKey, sealed.bytes.subarray(NONCE_AT, HEADER), aad).decrypt(sealed.bytes.subarray(HEADER));
       expect(text.decode(frame.subarray(4, 8))).to.equal("spec");
       // And the SDK opens a wrap made by the re-implementation.
       const foreign = specWrap(dataKey, reader.publicKey, { ...context, contentHash: sealed.contentHash });
@@ -395,7 +418,7 @@ describe("crypto", function () {
       const reader = generateEncryptionKeyPair();
       const context = freshContext();
       const sealed = encryptRecord({ plaintext: "a lab result", ...context, recipients: [reader.publicKey] });
-      for (const index of [HEADER, HEADER + 5, sealed.bytes.length - 1, NONCE_AT]) {
+      for (const index of [HEADER, HEADER + 5, sealed.bytes.length - 1, NONCE_AT, COMMITMENT_AT, NONCE_AT - 1]) {
         const envelope = flipByte(sealed.bytes, index);
         // A wrap bound to the altered blob's hash, made by someone who knows the data key: only the
         // ciphertext's own authentication is left to catch the change.
@@ -563,8 +586,11 @@ describe("crypto", function () {
       const b = sealed.bytes;
       expect(ENVELOPE_HEADER_LENGTH).to.equal(HEADER);
       expect(text.decode(b.subarray(0, 4))).to.equal("MCRE");
-      expect([b[4], b[5]]).to.deep.equal([2, 1]);
+      expect([b[4], b[5]]).to.deep.equal([3, 1]);
       expect(hexlify(b.subarray(6, 38))).to.equal(recordContextId(context));
+      expect(sealed.envelope.version).to.equal(3);
+      if (sealed.envelope.version !== 3) throw new Error("unreachable");
+      expect(b.subarray(COMMITMENT_AT, NONCE_AT)).to.deep.equal(sealed.envelope.keyCommitment);
       expect(b.subarray(NONCE_AT, HEADER)).to.deep.equal(sealed.envelope.nonce);
       expect(b.subarray(HEADER)).to.deep.equal(sealed.envelope.ciphertext);
       expect(b).to.have.length(HEADER + 256 + 16);
@@ -615,6 +641,9 @@ describe("crypto", function () {
       const v1 = sealed.bytes.slice();
       v1[4] = 1;
       await expectError(() => parseEnvelope(v1), RecordCryptoError, "UNSUPPORTED_VERSION");
+      const v4 = sealed.bytes.slice();
+      v4[4] = 4;
+      await expectError(() => parseEnvelope(v4), RecordCryptoError, "UNSUPPORTED_VERSION");
       const suite2 = sealed.bytes.slice();
       suite2[5] = 2;
       await expectError(() => parseEnvelope(suite2), RecordCryptoError, "UNSUPPORTED_VERSION");
