@@ -75,7 +75,8 @@ function searchNonce(k1: Uint8Array, k2: Uint8Array): { nonce: Uint8Array; d: nu
     nonces.copy(blocks, i * 16, i * 12, i * 12 + 12);
     blocks.writeUInt32BE(2, i * 16 + 12); // counter 2: the first block of key stream (J0 + 1)
   }
-  const ecb = (key: Uint8Array): Buffer => createCipheriv("aes-256-ecb", key, null).setAutoPadding(false).update(blocks);
+  const ecb = (key: Uint8Array): Buffer =>
+    createCipheriv("aes-256-ecb", key, null).setAutoPadding(false).update(blocks);
   const s1 = ecb(k1);
   const s2 = ecb(k2);
   for (let i = 0; i < count; i++) {
