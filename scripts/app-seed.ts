@@ -388,3 +388,6 @@ mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(demo, null, 2) + "\n");
 chapter("Done");
 note(`demo data written to ${path.relative(process.cwd(), outFile)}`);
+note(
+  "the one private key it holds is the demo patient's (an account made for this demo, holding no ether): the app signs with it; every other account's key stays in the node",
+);

@@ -13,7 +13,7 @@
  */
 import type { BlobStore } from "./blob-store.ts";
 import { blobAddress, normalizeContentHash } from "./blob-store.ts";
-import type { PrivateKeyInput, RecordContext } from "./crypto.ts";
+import type { PrivateKeyInput, RecipientWrap, RecordContext } from "./crypto.ts";
 import {
   RecordCryptoError,
   decryptRecord,
@@ -84,6 +84,10 @@ export interface SealedRecord {
   contentHash: string;
   /** The store's locator of the blob — may reveal a location: encrypt or commit it before it goes on chain. */
   locator: string;
+  /** Which key wrap is whose (one per distinct recipient key), for the sealer alone: pass a reader's
+   *  wrap to `keyStore.remove` to revoke that reader. Never store it next to the wraps or anywhere
+   *  public: it names the readers the anonymous wraps hide. */
+  readers: RecipientWrap[];
 }
 
 /** Arguments of {@link openRecord} common to both ways of naming the version. */
@@ -95,12 +99,15 @@ export interface OpenRecordBase extends RecordContext {
 }
 
 /**
- * Arguments of {@link openRecord}: `contentHash` is the address to fetch, `expectedHash` the hash
- * anchored on chain, which the fetched bytes must hash to. Give either or both; each defaults to the
- * other.
+ * Arguments of {@link openRecord}. `expectedHash` is required: the content hash **read from the
+ * chain** (`RecordRegistry.getRecord`), which the fetched bytes must hash to — a hash taken from the
+ * sender of the blob authenticates nothing. `contentHash` is the address to fetch, when the store
+ * keeps the blob elsewhere (default: `expectedHash`).
  */
-export type OpenRecordParams = OpenRecordBase &
-  ({ contentHash: string; expectedHash?: string } | { contentHash?: string; expectedHash: string });
+export interface OpenRecordParams extends OpenRecordBase {
+  expectedHash: string;
+  contentHash?: string;
+}
 
 /** What {@link openRecord} returns. */
 export interface OpenedRecord {
@@ -204,7 +211,7 @@ export async function sealRecord(
     throw new OffChainRecordError("HASH_MISMATCH", `the store answered ${stored}, expected ${sealed.contentHash}`);
   }
   await keyStore.add(recordId, sealed.keyWraps);
-  return { contentHash: sealed.contentHash, locator: blobStore.locator(sealed.contentHash) };
+  return { contentHash: sealed.contentHash, locator: blobStore.locator(sealed.contentHash), readers: sealed.readers };
 }
 
 /**
@@ -224,8 +231,14 @@ export async function openRecord(
 ): Promise<OpenedRecord> {
   const { recordId, patientId, privateKey } = params;
   recordAad({ recordId, patientId }); // INVALID_INPUT before any I/O
-  const contentHash = normalizeContentHash((params.contentHash ?? params.expectedHash) as string);
-  const expectedHash = normalizeContentHash(params.expectedHash ?? contentHash);
+  if (typeof params.expectedHash !== "string") {
+    throw new RecordCryptoError(
+      "INVALID_INPUT",
+      "openRecord needs expectedHash: the content hash anchored on chain for the record",
+    );
+  }
+  const expectedHash = normalizeContentHash(params.expectedHash);
+  const contentHash = params.contentHash === undefined ? expectedHash : normalizeContentHash(params.contentHash);
 
   let status: AnchoredRecordStatus | undefined;
   if (params.status !== undefined) {

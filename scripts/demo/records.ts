@@ -7,10 +7,12 @@
  * chain and decrypts. The ER opens break-glass access and justifies it. The patient's grants and access
  * log are exported as FHIR Consent and AuditEvent.
  *
- * The patient's encryption key: `IdentityRegistry.setEncryptionKey` has no signed (relayed) form and
- * the patient's account holds no ether, so the patient does not publish its key on chain. Its app
- * hands the public key to the hospital off chain, and the hospital wraps the record's data key for it
- * directly (the records client takes raw public keys as recipients): the patient can read its record.
+ * The patient's encryption key: the patient's app signs its publication (`setEncryptionKeyWithSig`,
+ * refused by the SDK and the registry if it were the account's signing key) and the relayer sends it,
+ * so the patient's account still holds no ether. The hospital then names the patient by its address:
+ * the records client reads the key from the chain, so a key handed over at check-in by someone else
+ * cannot be slipped in (with a ConsentManager configured the client refuses a raw key no consented
+ * account published).
  */
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,6 +32,7 @@ import {
   type FhirConsent,
   type MedChainFhirContext,
 } from "../../src/fhir.ts";
+import { relaySetEncryptionKey, signSetEncryptionKey } from "../../src/identity.ts";
 import { commitment, randomSalt } from "../../src/ids.ts";
 import type { JsonObject } from "../../src/records.ts";
 import { Relayer } from "../../src/relayer.ts";
@@ -122,7 +125,12 @@ export async function recordsChapter(
       identity.connect(org.operator).setEncryptionKey(prefix, x),
     );
   }
-  note("the patient's app keeps its key pair off chain and hands its public key to the hospital at check-in");
+  const signedKey = await signSetEncryptionKey(identity, cast.patient.wallet, patientId, patientKey.publicKey);
+  await act(
+    "relayer",
+    "relays the patient's signed publication of its encryption public key (a key pair apart from its account's)",
+    relaySetEncryptionKey(relayer, identity, signedKey),
+  );
 
   const dir = await mkdtemp(join(tmpdir(), "medchain-demo-"));
   try {
@@ -155,7 +163,7 @@ export async function recordsChapter(
       resource: written,
       patientId,
       category: "CONDITIONS",
-      recipients: [hospital.operator.address, patientKey.publicKey],
+      recipients: [hospital.operator.address, cast.patient.wallet.address],
     });
     const { recordId, contentHash } = published;
     await act(

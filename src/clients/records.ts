@@ -30,7 +30,13 @@ import {
 
 import type { BlobStore } from "../blob-store.ts";
 import { blobAddress } from "../blob-store.ts";
-import { encryptionPublicKeyFromParts, normalizeEncryptionPublicKey, type PrivateKeyInput } from "../crypto.ts";
+import {
+  encryptionPublicKeyFromParts,
+  encryptionPublicKeyParts,
+  normalizeEncryptionPublicKey,
+  type PrivateKeyInput,
+  type RecipientWrap,
+} from "../crypto.ts";
 import { RecordAnchorTypes, RecordRetractTypes, RecordSupersedeTypes } from "../eip712.ts";
 import { withDecodedErrors } from "../errors.ts";
 import { commitment, randomSalt } from "../ids.ts";
@@ -66,8 +72,9 @@ export type RecordsClientErrorCode =
   | "NO_ENCRYPTION_KEY"
   /** A recipient is neither an address nor a secp256k1 public key. */
   | "INVALID_RECIPIENT"
-  /** A recipient account may not receive the record: its organisation holds no covering grant, or it
-   *  is neither an organisation's operator nor the patient's controller or guardian. */
+  /** A recipient may not receive the record: its organisation holds no covering grant, or it is
+   *  neither an organisation's operator nor the patient's controller or guardian; with a
+   *  ConsentManager, also a raw public key no such account has published in the IdentityRegistry. */
   | "NOT_COVERED"
   /** A category is neither a category name nor a bit index below 16. */
   | "INVALID_CATEGORY";
@@ -140,9 +147,28 @@ export interface PublishedRecord {
   version: number;
   /** The recipients' encryption public keys (compressed). */
   recipientKeys: string[];
+  /** Which key wrap is whose, for the writer alone: keep it private (it names the readers the
+   *  anonymous wraps hide) and pass a reader's `keyWrap` to {@link RecordsClient.revokeReader} to stop
+   *  that reader's further reads. One entry per distinct key, in the order recipients were given. */
+  readers: RecordReader[];
   /** Organisations whose disclosure was logged with `ConsentManager.logAccess`. */
   loggedFor: bigint[];
   receipt: ContractTransactionReceipt;
+}
+
+/** One reader of a published record, as only its writer knows it. */
+export interface RecordReader {
+  /** The recipient as given (an address, checksummed, or a public key). */
+  recipient: string;
+  /** The account whose published key this is (the address given, or found for a raw key); absent
+   *  for a raw key when no ConsentManager is configured. */
+  account?: string;
+  /** Its organisation (0n: the patient's side or unknown). */
+  orgId: bigint;
+  /** Its encryption public key (compressed). */
+  publicKey: string;
+  /** The serialised key wrap made for it. */
+  keyWrap: Uint8Array;
 }
 
 /** Arguments of {@link RecordsClient.fetch}. */
@@ -236,6 +262,34 @@ function anchoredStatus(status: RecordStatusName): AnchoredRecordStatus {
   if (status === "Retracted") return "retracted";
   if (status === "Superseded") return "superseded";
   return "active";
+}
+
+/** A recipient after resolution: its key, and the account and organisation behind it if known. */
+interface ResolvedRecipient {
+  recipient: string;
+  account?: string;
+  orgId: bigint;
+  key: string;
+}
+
+/** Pairs each distinct recipient key with the wrap sealed for it. */
+function readersOf(resolved: readonly ResolvedRecipient[], wraps: readonly RecipientWrap[]): RecordReader[] {
+  const byKey = new Map(wraps.map((w) => [w.publicKey, w.keyWrap]));
+  const seen = new Set<string>();
+  const readers: RecordReader[] = [];
+  for (const r of resolved) {
+    if (seen.has(r.key)) continue;
+    seen.add(r.key);
+    const keyWrap = byKey.get(r.key) as Uint8Array; // sealRecord wrapped every distinct key
+    readers.push({
+      recipient: r.recipient,
+      ...(r.account === undefined ? {} : { account: r.account }),
+      orgId: r.orgId,
+      publicKey: r.key,
+      keyWrap,
+    });
+  }
+  return readers;
 }
 
 // ─── client ──────────────────────────────────────────────────────────────────────────────────────
@@ -383,6 +437,17 @@ export class RecordsClient {
       this.records.retract(params.recordId, params.patientId, params.reasonHash ?? ZeroHash),
     );
     return { receipt, shreddedWraps: await this.shred(params.recordId) };
+  }
+
+  /**
+   * Stops one reader's further reads of a record version: deletes the reader's key wraps (from
+   * `publish`'s `readers`, or `share`'s `keyWraps`) from the key store. Nothing goes on chain and the
+   * other readers keep theirs; the reader may still hold what it already decrypted. To stop an
+   * organisation's reads of future versions too, the patient revokes its grant (`ConsentManager`).
+   * @returns how many wraps were deleted (0: none was there).
+   */
+  async revokeReader(params: { recordId: string; keyWraps: readonly Uint8Array[] }): Promise<number> {
+    return this.keyStore.remove(params.recordId, params.keyWraps);
   }
 
   // ── the patient's record actions, signed (EIP-712) and relayed by anyone ──
@@ -583,57 +648,109 @@ export class RecordsClient {
       supersedes,
       version: written.version,
       recipientKeys,
+      readers: readersOf(resolved, sealed.readers),
       loggedFor,
       receipt,
     };
   }
 
   /**
-   * Turns recipients into encryption keys. An address's key is read from the IdentityRegistry; with a
-   * ConsentManager, an address of another organisation than the writer's must hold a grant covering
-   * READ of the category for `purpose`, and an address of no organisation must act for the patient.
+   * Turns recipients into encryption keys, checking each against the chain when a ConsentManager is
+   * configured: an account of another organisation than the writer's must hold a grant covering READ
+   * of the category for `purpose`; an account of no organisation must act for the patient (controller
+   * or guardian). A raw public key is accepted only if an account passing those rules has it
+   * published in the IdentityRegistry (found from its `EncryptionKeySet` events), and is then that
+   * account — so its organisation's disclosure is logged like an address's. Without a ConsentManager,
+   * raw keys are taken as given (the caller vouches for them).
    */
   async #resolveRecipients(
     recipients: readonly Recipient[],
     patientId: bigint,
     category: number,
     purpose: number,
-  ): Promise<{ key: string; orgId: bigint }[]> {
+  ): Promise<ResolvedRecipient[]> {
     const runner = this.records.runner as { getAddress?: () => Promise<string> } | null;
     const writer = typeof runner?.getAddress === "function" ? await runner.getAddress() : undefined;
     const writerOrg = writer === undefined ? 0n : await this.identity.organizationOf(writer);
-    const out: { key: string; orgId: bigint }[] = [];
+    const rule = { patientId, category, purpose, writerOrg };
+    const out: ResolvedRecipient[] = [];
     for (const recipient of recipients) {
-      if (!isAddress(recipient)) {
-        try {
-          out.push({ key: normalizeEncryptionPublicKey(recipient), orgId: 0n });
-        } catch (cause) {
-          throw new RecordsClientError("INVALID_RECIPIENT", `${recipient} is neither an address nor a public key`, {
-            cause,
-          });
-        }
+      if (isAddress(recipient)) {
+        const account = getAddress(recipient);
+        const { orgId, refusal } = await this.#judgeRecipient(account, rule);
+        if (refusal !== undefined) throw new RecordsClientError("NOT_COVERED", refusal);
+        out.push({ recipient: account, account, orgId, key: await this.#encryptionKeyOf(account) });
         continue;
       }
-      const account = getAddress(recipient);
-      const orgId = await this.identity.organizationOf(account);
-      if (this.consent !== undefined) {
-        if (orgId === 0n) {
-          if (!(await this.identity.canActForPatient(account, patientId))) {
-            throw new RecordsClientError("NOT_COVERED", `${account} is no organisation's operator nor the patient's`);
-          }
-        } else if (orgId !== writerOrg) {
-          const covered = await this.consent.hasAccess(patientId, orgId, 1 << category, Action.READ, purpose);
-          if (!covered) {
-            throw new RecordsClientError(
-              "NOT_COVERED",
-              `organisation ${orgId} (${account}) holds no grant to read category ${category} for purpose ${purpose}`,
-            );
-          }
-        }
+      let key: string;
+      try {
+        key = normalizeEncryptionPublicKey(recipient);
+      } catch (cause) {
+        throw new RecordsClientError("INVALID_RECIPIENT", `${recipient} is neither an address nor a public key`, {
+          cause,
+        });
       }
-      out.push({ key: await this.#encryptionKeyOf(account), orgId });
+      if (this.consent === undefined) {
+        out.push({ recipient, orgId: 0n, key });
+        continue;
+      }
+      out.push({ recipient, key, ...(await this.#ownerOfKey(key, rule)) });
     }
     return out;
+  }
+
+  /** A recipient account's organisation, and why the consent rules refuse it (see `#resolveRecipients`). */
+  async #judgeRecipient(
+    account: string,
+    rule: { patientId: bigint; category: number; purpose: number; writerOrg: bigint },
+  ): Promise<{ orgId: bigint; refusal?: string }> {
+    const orgId = await this.identity.organizationOf(account);
+    if (this.consent === undefined) return { orgId };
+    let refusal: string | undefined;
+    if (orgId === 0n) {
+      if (!(await this.identity.canActForPatient(account, rule.patientId))) {
+        refusal = `${account} is no organisation's operator nor the patient's`;
+      }
+    } else if (orgId !== rule.writerOrg) {
+      const covered = await this.consent.hasAccess(
+        rule.patientId,
+        orgId,
+        1 << rule.category,
+        Action.READ,
+        rule.purpose,
+      );
+      if (!covered) {
+        refusal = `organisation ${orgId} (${account}) holds no grant to read category ${rule.category} for purpose ${rule.purpose}`;
+      }
+    }
+    return refusal === undefined ? { orgId } : { orgId, refusal };
+  }
+
+  /** The account that published `key` and may receive the record, or `NOT_COVERED`. */
+  async #ownerOfKey(
+    key: string,
+    rule: { patientId: bigint; category: number; purpose: number; writerOrg: bigint },
+  ): Promise<{ account: string; orgId: bigint }> {
+    const { prefix, x } = encryptionPublicKeyParts(key);
+    const events = await this.identity.queryFilter(this.identity.filters.EncryptionKeySet(), this.fromBlock);
+    const candidates = new Set<string>();
+    for (const event of events) {
+      if (event.args.prefix.toLowerCase() === prefix && event.args.x.toLowerCase() === x) {
+        candidates.add(getAddress(event.args.account));
+      }
+    }
+    for (const account of candidates) {
+      const [nowPrefix, nowX] = await this.identity.encryptionKeyOf(account);
+      if (nowPrefix.toLowerCase() !== prefix || nowX.toLowerCase() !== x) continue; // replaced since
+      const { orgId, refusal } = await this.#judgeRecipient(account, rule);
+      if (refusal === undefined) return { account, orgId };
+    }
+    throw new RecordsClientError(
+      "NOT_COVERED",
+      candidates.size === 0
+        ? `public key ${key} is published by no account in the IdentityRegistry: give the reader's address, or have it publish the key`
+        : `public key ${key} belongs to no account that may read category ${rule.category} of this patient for purpose ${rule.purpose}`,
+    );
   }
 
   async #encryptionKeyOf(account: string): Promise<string> {

@@ -18,19 +18,24 @@ import {
   readFileSync,
   rmdirSync,
   rmSync,
+  statSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { JsonRpcProvider } from "ethers";
+import { computeAddress, JsonRpcProvider, SigningKey } from "ethers";
 import hre from "hardhat";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 import type { DemoData } from "../../app/src/demo.ts";
 import { Category, Purpose } from "../../src/scopes.ts";
-import { ClaimEscrow__factory, ConsentManager__factory } from "../../typechain-types/index.ts";
+import {
+  ClaimEscrow__factory,
+  ConsentManager__factory,
+  IdentityRegistry__factory,
+} from "../../typechain-types/index.ts";
 
 const ROOT = hre.config.paths.root;
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
@@ -76,6 +81,8 @@ async function waitFor(what: string, probe: () => Promise<boolean>, child?: Chil
 }
 
 const shouldRun = process.env.MEDCHAIN_APP_TEST === "1";
+/** The order of secp256k1: a private key is a number in 1…n−1. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 if (shouldRun) {
   describe("Reference dApp in headless Chromium (npm run test:app)", function () {
@@ -216,6 +223,41 @@ if (shouldRun) {
 
     afterEach(function () {
       expect(pageErrors, "errors in the page").to.deep.equal([]);
+    });
+
+    it("serves no private key but the demo patient's: no account's that acted or holds ether, no published encryption key's", async function () {
+      const dist = path.join(work, "dist");
+      const files = (readdirSync(dist, { recursive: true }) as string[])
+        .map((f) => path.join(dist, f))
+        .filter((f) => statSync(f).isFile());
+      const candidates = new Set<string>();
+      for (const file of files) {
+        const text = readFileSync(file).toString("latin1");
+        for (const m of text.matchAll(/(?<![0-9a-fA-F])(?:0x)?([0-9a-fA-F]{64})(?![0-9a-fA-F])/g)) {
+          const k = BigInt(`0x${m[1]}`);
+          if (k > 0n && k < SECP256K1_N) candidates.add(`0x${m[1].toLowerCase()}`);
+        }
+      }
+      expect(candidates, "the demo patient's key is served").to.include(demo.patient.privateKey.toLowerCase());
+      const identity = IdentityRegistry__factory.connect(demo.addresses.identity, provider);
+      const published = new Set(
+        (await identity.queryFilter(identity.filters.EncryptionKeySet(), demo.deployBlock)).map((e) =>
+          `${e.args.prefix}${e.args.x.slice(2)}`.toLowerCase(),
+        ),
+      );
+      const leaks: string[] = [];
+      for (const secret of candidates) {
+        if (secret === demo.patient.privateKey.toLowerCase()) continue;
+        const account = computeAddress(secret);
+        const [nonce, balance] = await Promise.all([
+          provider.getTransactionCount(account),
+          provider.getBalance(account),
+        ]);
+        if (nonce > 0 || balance > 0n) leaks.push(`the signing key of ${account} (nonce ${nonce}, balance ${balance})`);
+        const encryptionKey = SigningKey.computePublicKey(secret, true).toLowerCase();
+        if (published.has(encryptionKey)) leaks.push(`the encryption private key of ${encryptionKey}`);
+      }
+      expect(leaks, `served in ${dist}`).to.deep.equal([]);
     });
 
     const pack = (verdict: string) => demo.packs.find((p) => p.verdict === verdict)!;
@@ -363,7 +405,7 @@ if (shouldRun) {
         expect(history).to.have.length(4);
         [
           /Submitted by St Elsewhere Hospital for 1,200\.00 USD/,
-          /Sent to the insurer's review, to be decided by \d{4}-\d{2}-\d{2}/,
+          /Sent to the insurer's review \(at or over the auto-approve threshold\), to be decided by \d{4}-\d{2}-\d{2}/,
           /Approved by the insurer: /,
           /Settled: the plan pays /,
         ].forEach((pattern, i) => expect(history[i]).to.match(pattern));

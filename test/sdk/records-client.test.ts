@@ -128,8 +128,10 @@ describe("SDK RecordsClient", function () {
       ]);
     });
 
-    it("reads a recipient account's encryption key from the IdentityRegistry and accepts raw public keys", async function () {
+    it("reads a recipient account's encryption key from the IdentityRegistry and accepts a raw key the chain ties to the patient", async function () {
       const f = await setup();
+      const { prefix, x } = encryptionPublicKeyParts(f.keys.patient.publicKey);
+      await f.identity.connect(f.patient).setEncryptionKey(prefix, x);
       const published = await f.recordsClient.connect(f.doctor).publish({
         resource: syntheticCondition(),
         patientId: f.patientId,
@@ -254,7 +256,7 @@ describe("SDK RecordsClient", function () {
           resource: syntheticCondition(),
           patientId: f.patientId,
           category: "CONDITIONS",
-          recipients: [f.keys.stranger.publicKey],
+          recipients: [f.doctor.address],
         }),
       );
       expect(error).to.be.instanceOf(MedChainContractError);

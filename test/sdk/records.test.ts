@@ -164,7 +164,7 @@ describe("records", function () {
         expect(blob).to.have.length(ENVELOPE_HEADER_LENGTH + paddedLength(canonicalJson(resource).length) + 16);
         for (const reader of readers) {
           const opened = await openRecord(blobs, keys, {
-            contentHash,
+            expectedHash: contentHash,
             recordId,
             patientId,
             privateKey: reader.privateKey,
@@ -173,14 +173,18 @@ describe("records", function () {
           expect(opened.contentHash).to.equal(contentHash);
           expect(opened).to.not.have.property("status");
         }
-        // Naming the version by its anchored hash alone works too.
-        const byExpected = await openRecord(blobs, keys, {
-          expectedHash: contentHash,
-          recordId,
-          patientId,
-          privateKey: readers[0].privateKey,
-        });
-        expect(byExpected.resource).to.deep.equal(resource);
+        // The anchored hash is required: an address alone (e.g. from whoever sent the blob) is refused.
+        await expectError(
+          () =>
+            openRecord(blobs, keys, {
+              contentHash,
+              recordId,
+              patientId,
+              privateKey: readers[0].privateKey,
+            } as unknown as Parameters<typeof openRecord>[2]),
+          RecordCryptoError,
+          "INVALID_INPUT",
+        );
       });
 
       it("encrypts the canonical JSON of the resource, and the blob holds none of it in clear", async function () {
@@ -208,7 +212,11 @@ describe("records", function () {
             recipients: [reader.publicKey],
             padding,
           });
-          const opened = await openRecord(blobs, keys, { contentHash, ...context, privateKey: reader.privateKey });
+          const opened = await openRecord(blobs, keys, {
+            expectedHash: contentHash,
+            ...context,
+            privateKey: reader.privateKey,
+          });
           expect(opened.resource).to.deep.equal(resource);
           return (await blobs.get(contentHash)).length;
         };
@@ -233,14 +241,14 @@ describe("records", function () {
         });
         const outsider = generateEncryptionKeyPair().privateKey;
         await expectError(
-          () => openRecord(blobs, keys, { contentHash, recordId, patientId, privateKey: outsider }),
+          () => openRecord(blobs, keys, { expectedHash: contentHash, recordId, patientId, privateKey: outsider }),
           RecordCryptoError,
           "NOT_A_RECIPIENT",
         );
         await expectError(
           () =>
             openRecord(blobs, keys, {
-              contentHash,
+              expectedHash: contentHash,
               recordId,
               patientId: randomPatientId(),
               privateKey: reader.privateKey,
@@ -309,7 +317,7 @@ describe("records", function () {
         await expectError(
           () =>
             openRecord(blobs, keys, {
-              contentHash,
+              expectedHash: contentHash,
               recordId,
               patientId,
               privateKey: reader.privateKey,
@@ -327,7 +335,7 @@ describe("records", function () {
           recipients: [reader.publicKey],
         });
         const opened = await openRecord(blobs, keys, {
-          contentHash: replacement.contentHash,
+          expectedHash: replacement.contentHash,
           recordId,
           patientId,
           privateKey: reader.privateKey,
@@ -348,14 +356,14 @@ describe("records", function () {
         });
         await blobs.delete(contentHash);
         await expectError(
-          () => openRecord(blobs, keys, { contentHash, ...context, privateKey: reader.privateKey }),
+          () => openRecord(blobs, keys, { expectedHash: contentHash, ...context, privateKey: reader.privateKey }),
           BlobStoreError,
           "NOT_FOUND",
         );
         await expectError(
           () =>
             openRecord(blobs, keys, {
-              contentHash: keccak256("0x01"),
+              expectedHash: keccak256("0x01"),
               recordId: randomRecordId(),
               patientId: randomPatientId(),
               privateKey: reader.privateKey,
@@ -379,7 +387,11 @@ describe("records", function () {
         const blob = await blobs.get(contentHash);
         await replica.put(blob); // the blob may be replicated freely
         for (const store of [blobs, replica]) {
-          const opened = await openRecord(store, keys, { contentHash, ...context, privateKey: readers[2].privateKey });
+          const opened = await openRecord(store, keys, {
+            expectedHash: contentHash,
+            ...context,
+            privateKey: readers[2].privateKey,
+          });
           expect(opened.resource).to.deep.equal(resource);
         }
         // A copy of the wraps taken before shredding — the documented limit of key destruction.
@@ -392,7 +404,7 @@ describe("records", function () {
         for (const store of [blobs, replica]) {
           for (const reader of readers) {
             await expectError(
-              () => openRecord(store, keys, { contentHash, ...context, privateKey: reader.privateKey }),
+              () => openRecord(store, keys, { expectedHash: contentHash, ...context, privateKey: reader.privateKey }),
               RecordCryptoError,
               "SHREDDED",
             );
@@ -420,7 +432,7 @@ describe("records", function () {
         });
         const blobBefore = await blobs.get(contentHash);
         await expectError(
-          () => openRecord(blobs, keys, { contentHash, ...context, privateKey: grantee.privateKey }),
+          () => openRecord(blobs, keys, { expectedHash: contentHash, ...context, privateKey: grantee.privateKey }),
           RecordCryptoError,
           "NOT_A_RECIPIENT",
         );
@@ -436,7 +448,11 @@ describe("records", function () {
         expect(await blobs.get(contentHash)).to.deep.equal(blobBefore);
         expect(await keys.list(context.recordId)).to.have.length(2);
         for (const reader of [custodian, grantee]) {
-          const opened = await openRecord(blobs, keys, { contentHash, ...context, privateKey: reader.privateKey });
+          const opened = await openRecord(blobs, keys, {
+            expectedHash: contentHash,
+            ...context,
+            privateKey: reader.privateKey,
+          });
           expect(opened.resource).to.deep.equal(resource);
           expect(opened.contentHash).to.equal(contentHash);
         }
@@ -444,11 +460,11 @@ describe("records", function () {
         // Removing only the grantee's wrap: NOT_A_RECIPIENT for the grantee (not SHREDDED), others open.
         expect(await keys.remove(context.recordId, added.keyWraps)).to.equal(1);
         await expectError(
-          () => openRecord(blobs, keys, { contentHash, ...context, privateKey: grantee.privateKey }),
+          () => openRecord(blobs, keys, { expectedHash: contentHash, ...context, privateKey: grantee.privateKey }),
           RecordCryptoError,
           "NOT_A_RECIPIENT",
         );
-        await openRecord(blobs, keys, { contentHash, ...context, privateKey: custodian.privateKey });
+        await openRecord(blobs, keys, { expectedHash: contentHash, ...context, privateKey: custodian.privateKey });
 
         // Only a current recipient can grant.
         await expectError(
@@ -487,7 +503,7 @@ describe("records", function () {
         const sealedB = await sealRecord(blobs, keys, { resource: resourceB, ...b, recipients: [readerB.publicKey] });
         const [wrapA] = await keys.list(a.recordId);
         const openB = (privateKey: string) =>
-          openRecord(blobs, keys, { contentHash: sealedB.contentHash, ...b, privateKey });
+          openRecord(blobs, keys, { expectedHash: sealedB.contentHash, ...b, privateKey });
 
         await keys.add(b.recordId, [wrapA]);
         await expectError(() => openB(readerA.privateKey), RecordCryptoError, "NOT_A_RECIPIENT");
@@ -510,7 +526,7 @@ describe("records", function () {
         const resource2 = syntheticObservation();
         const v2 = await sealRecord(blobs, keys, { resource: resource2, ...context, recipients: [stays.publicKey] });
         const open = (contentHash: string, privateKey: string) =>
-          openRecord(blobs, keys, { contentHash, ...context, privateKey });
+          openRecord(blobs, keys, { expectedHash: contentHash, ...context, privateKey });
 
         expect((await open(v2.contentHash, stays.privateKey)).resource).to.deep.equal(resource2);
         await open(v1.contentHash, dropped.privateKey); // the old version still opens for its reader
@@ -541,7 +557,7 @@ describe("records", function () {
       const genuine = await honest.get(contentHash);
       const liar = new LyingStore(flipByte(genuine, genuine.length - 1));
       await expectError(
-        () => openRecord(liar, keys, { contentHash, recordId, patientId, privateKey: reader.privateKey }),
+        () => openRecord(liar, keys, { expectedHash: contentHash, recordId, patientId, privateKey: reader.privateKey }),
         OffChainRecordError,
         "HASH_MISMATCH",
       );
@@ -563,7 +579,8 @@ describe("records", function () {
       const path = blobs.pathFor(contentHash);
       await writeFile(path, flipByte(await readFile(path), 200));
       await expectError(
-        () => openRecord(blobs, keys, { contentHash, recordId, patientId, privateKey: reader.privateKey }),
+        () =>
+          openRecord(blobs, keys, { expectedHash: contentHash, recordId, patientId, privateKey: reader.privateKey }),
         BlobStoreError,
         "CORRUPT",
       );
@@ -594,7 +611,7 @@ describe("records", function () {
       await expectError(
         () =>
           openRecord(blobs, new MemoryKeyWrapStore(), {
-            contentHash: keccak256("0x01"),
+            expectedHash: keccak256("0x01"),
             recordId: "0x1234",
             patientId: 1n,
             privateKey: generateEncryptionKeyPair().privateKey,

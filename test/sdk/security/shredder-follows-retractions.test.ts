@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { decryptRecord, RecordCryptoError } from "../../../src/crypto.ts";
+import { decryptRecord, encryptionPublicKeyParts, RecordCryptoError } from "../../../src/crypto.ts";
 import { type KeyWrapStore, MemoryKeyWrapStore } from "../../../src/key-store.ts";
 import { FileCursorStore, FolderKeyWrapStore } from "../../../src/node.ts";
 import { openRecord } from "../../../src/records.ts";
@@ -32,7 +32,9 @@ async function sdkFixture() {
 async function custodianRecord() {
   const f = withFreshStores(await networkHelpers.loadFixture(sdkFixture));
   const client = f.recordsClient.connect(f.doctor);
-  const recipients = [f.doctor.address, f.labTech.address, f.keys.patient.publicKey];
+  const { prefix, x } = encryptionPublicKeyParts(f.keys.patient.publicKey);
+  await f.identity.connect(f.patient).setEncryptionKey(prefix, x); // the patient's app publishes its key
+  const recipients = [f.doctor.address, f.labTech.address, f.patient.address];
   const v1 = await client.publish({
     resource: syntheticCondition(),
     patientId: f.patientId,
